@@ -1,0 +1,28 @@
+"""Settings for the test suite: the production settings with test-only values.
+
+The database still comes from DATABASE_URL (CI points it at PostgreSQL); pytest-django
+creates and destroys its own ``test_`` database on that server.
+"""
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+
+from healthplanner.settings import *  # noqa: E402,F401,F403
+from healthplanner.settings import BASE_DIR, Q_CLUSTER  # noqa: E402
+
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = os.path.realpath(tempfile.mkdtemp(prefix="healthplanner-test-media-"))
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+LANGUAGE_CODE = "es"
+BASE_DIR = BASE_DIR

@@ -1,0 +1,179 @@
+"""The Django admin that staff work in: thin classes, logic lives in services."""
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .choices import Level
+from .models import (
+    Community,
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+    Intervention,
+    InterventionType,
+    Partner,
+    PartnerMember,
+)
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    """Filter by department: communities whose UBIGEO starts with its two digits."""
+
+    title = _("department")
+    parameter_name = "department"
+    code_field = "code"
+
+    def lookups(self, request, model_admin):
+        return list(
+            Community.objects.filter(level=Level.DEPARTMENT).values_list("code", "name")
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.code_field}__startswith": self.value()})
+        return queryset
+
+
+class CommunityDepartmentFilter(DepartmentFilter):
+    code_field = "community__code"
+
+
+class BaseAdmin(ExportActionMixin, SimpleHistoryAdmin):
+    """Every changelist exports (CSV, XLSX) and every object keeps its history."""
+
+    list_per_page = 50
+
+
+class InterventionInline(admin.TabularInline):
+    model = Intervention
+    extra = 0
+    fields = ("intervention_type", "partner", "status", "start_date", "end_date", "budget_pen", "beneficiaries")
+    autocomplete_fields = ("intervention_type", "partner")
+    show_change_link = True
+
+
+@admin.register(Community)
+class CommunityAdmin(BaseAdmin):
+    list_display = ("code", "name", "level", "parent", "population", "altitude_m", "area_km2")
+    list_filter = ("level", DepartmentFilter, "geometry_inherited")
+    search_fields = ("code", "name", "parent__name")
+    list_select_related = ("parent",)
+    readonly_fields = ("level", "parent", "created_at", "updated_at")
+    inlines = [InterventionInline]
+    fieldsets = (
+        (None, {"fields": ("code", "name", "level", "parent")}),
+        (_("Population and geography"), {"fields": ("population", "altitude_m", "latitude", "longitude", "area_km2")}),
+        (_("Shape"), {"classes": ("collapse",), "fields": ("geometry", "geometry_inherited")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A code is an identity: changing it would orphan the communities below it.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "code") if obj else fields
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(BaseAdmin):
+    list_display = ("code", "name", "unit", "category", "direction", "min_value", "max_value", "source")
+    list_filter = ("category", "direction")
+    search_fields = ("code", "name", "description", "source")
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(BaseAdmin):
+    list_display = ("indicator", "community", "year", "value", "lower", "upper", "sample_size", "source", "import_batch")
+    list_filter = ("indicator", "year", "source", "community__level", CommunityDepartmentFilter)
+    search_fields = ("community__code", "community__name", "indicator__code", "source")
+    list_select_related = ("indicator", "community", "import_batch")
+    autocomplete_fields = ("community", "indicator")
+    readonly_fields = ("import_batch",)
+    show_full_result_count = False
+
+
+@admin.register(InterventionType)
+class InterventionTypeAdmin(BaseAdmin):
+    list_display = ("code", "name", "category", "indicator", "target_group", "cost_per_beneficiary_pen", "effect_relative", "is_active")
+    list_filter = ("category", "indicator", "target_group", "is_active")
+    search_fields = ("code", "name", "evidence", "description")
+    list_select_related = ("indicator",)
+    autocomplete_fields = ("indicator",)
+
+
+class PartnerMemberInline(admin.TabularInline):
+    model = PartnerMember
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Partner)
+class PartnerAdmin(BaseAdmin):
+    list_display = ("name", "acronym", "kind", "contact_email", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "acronym", "contact_email")
+    inlines = [PartnerMemberInline]
+
+
+@admin.register(PartnerMember)
+class PartnerMemberAdmin(BaseAdmin):
+    list_display = ("user", "partner")
+    list_filter = ("partner",)
+    search_fields = ("user__username", "user__email", "partner__name", "partner__acronym")
+    autocomplete_fields = ("user", "partner")
+    list_select_related = ("user", "partner")
+
+
+@admin.register(Intervention)
+class InterventionAdmin(BaseAdmin):
+    list_display = ("intervention_type", "community", "partner", "status", "start_date", "end_date", "budget_pen", "beneficiaries")
+    list_filter = ("status", "partner", "intervention_type", CommunityDepartmentFilter, "start_date")
+    search_fields = ("community__code", "community__name", "intervention_type__name", "partner__name", "notes")
+    list_select_related = ("intervention_type", "community", "partner")
+    autocomplete_fields = ("community", "intervention_type", "partner")
+    readonly_fields = ("created_at",)
+    date_hierarchy = "start_date"
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ExportActionMixin, admin.ModelAdmin):
+    list_display = ("id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written", "rows_rejected")
+    list_filter = ("source", "status", "dry_run")
+    search_fields = ("source", "file_name", "sha256")
+    list_select_related = ("user",)
+    readonly_fields = (
+        "source", "file_name", "sha256", "user", "status", "dry_run", "started_at", "finished_at",
+        "rows_read", "rows_written", "rows_rejected", "errors", "summary",
+    )
+
+    def has_add_permission(self, request):
+        # Batches are written by the importers only.
+        return False
+
+
+# The user page shows the partner organisation a user acts for.
+User = get_user_model()
+
+
+class UserPartnerInline(admin.StackedInline):
+    model = PartnerMember
+    can_delete = True
+    extra = 0
+    max_num = 1
+    autocomplete_fields = ("partner",)
+    verbose_name = _("partner organisation")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [*BaseUserAdmin.inlines, UserPartnerInline]
+
+
+admin.site.site_header = _("healthplanner")
+admin.site.site_title = _("healthplanner")
+admin.site.index_title = _("Health intervention planning")
