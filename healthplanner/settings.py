@@ -116,6 +116,7 @@ else:
 DATABASE_IS_POSTGRES = "postgresql" in DATABASES["default"]["ENGINE"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

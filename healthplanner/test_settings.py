@@ -22,6 +22,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = tempfile.mkdtemp(prefix="healthplanner-test-static-")
 MEDIA_ROOT = os.path.realpath(tempfile.mkdtemp(prefix="healthplanner-test-media-"))
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 LANGUAGE_CODE = "es"

@@ -256,7 +256,7 @@ class Indicator(models.Model):
 
     def range_message(self, value) -> str:
         return MSG_VALUE_OUT_OF_RANGE % {
-            "value": value,
+            "value": f"{value:g}" if isinstance(value, (int, float)) else value,
             "indicator": self.code,
             "min": "−∞" if self.min_value is None else f"{self.min_value:g}",
             "max": "∞" if self.max_value is None else f"{self.max_value:g}",
@@ -395,7 +395,7 @@ class InterventionType(models.Model):
         _("expected relative effect"),
         help_text=_(
             "Expected relative reduction of the indicator among those reached, 0–1 "
-            "(0.2 = 20% fewer cases)."
+            "(0.2 = 20 percent fewer cases)."
         ),
     )
     evidence = models.TextField(_("evidence"), help_text=_("Citation of the evidence for the effect."))

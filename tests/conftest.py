@@ -19,6 +19,25 @@ def real_data_dir():
     return REAL_DATA_DIR
 
 
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The small demo, made once per test module inside a transaction that is rolled
+    back after the module; each test still runs in its own savepoint (use ``db``).
+    Only for modules whose tests use ``db``, not ``transactional_db``."""
+    from django.db import transaction
+
+    from interventions.services.demo import seed_demo
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield seed_demo(seed=7, departments=3)
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
 def demo_small(db):
     """The demo dataset limited to its first three departments (Amazonas, Áncash, Apurímac)."""
