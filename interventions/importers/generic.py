@@ -18,8 +18,10 @@ LONG_OPTIONAL = ("lower", "upper", "sample_size")
 
 
 def is_long(table: Table) -> bool:
+    """Long format: the header has an ``indicator`` column (the other required columns
+    are then checked by name, so a missing one is reported as such)."""
     folded = {_fold(c) for c in table.frame.columns}
-    return all(c in folded for c in LONG_COLUMNS)
+    return "indicator" in folded
 
 
 def _indicator_codes(table: Table, column: str) -> pd.Series:

@@ -186,7 +186,8 @@ def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) 
             raise FileProblem(CellError(name, None, None, str(
                 M.MSG_NO_SHEET % {"sheet": sheet, "sheets": ", ".join(sheets)})))
         try:
-            grid = book.parse(sheet if sheet is not None else sheets[0], header=None, dtype=object)
+            grid = book.parse(sheet if sheet is not None else sheets[0], header=None, dtype=object,
+                              keep_default_na=False, na_values=[""])
         except Exception:  # noqa: BLE001
             raise FileProblem(CellError(
                 name, None, None, str(M.MSG_CORRUPT_XLSX if kind == "xlsx" else M.MSG_CORRUPT_XLS)
