@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import time
 from dataclasses import dataclass, field
 
@@ -123,19 +124,22 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
     plan = Plan()
     try:
         plan = adapter.plan(file, context)
+        counts["read_seconds"] = round(time.monotonic() - started, 3)
         errors = list(plan.errors)
         if not errors:
             with transaction.atomic():
-                counts = _apply(plan, batch=batch, source=adapter.value_source or adapter.name,
-                                user=user, context=context, file_name=file.name)
+                counts.update(_apply(plan, batch=batch, source=adapter.value_source or adapter.name,
+                                     user=user, context=context, file_name=file.name))
                 if dry_run:
                     raise _DryRun(counts)
+                commit_started = time.monotonic()
+            counts["commit_seconds"] = round(time.monotonic() - commit_started, 3)
     except FileProblem as problem:
         errors = [problem.error]
     except _Rejected as rejected:
         errors = rejected.errors
     except _DryRun as done:
-        counts = done.counts
+        counts.update(done.counts)
     finally:
         context.refresh()
 
@@ -168,8 +172,12 @@ def _apply(plan: Plan, *, batch, source, user, context, file_name) -> dict:
         counts.update(_write_communities(plan, batch=batch, user=user, file_name=file_name))
         context.refresh()
     if plan.values is not None:
+        started = time.monotonic()
         frame = _check_values(plan.values, context=context, file_name=file_name)
+        counts["check_seconds"] = round(time.monotonic() - started, 3)
+        started = time.monotonic()
         counts.update(write_values(frame=frame, source=source, batch=batch, user=user))
+        counts["write_seconds"] = round(time.monotonic() - started, 3)
     return counts
 
 
@@ -281,14 +289,14 @@ def _clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_values(*, frame: pd.DataFrame, source: str, batch: ImportBatch, user=None) -> dict:
+def write_values(*, frame: pd.DataFrame, source: str, batch: ImportBatch, user=None, history: bool = True) -> dict:
     """Insert new keys, update changed ones, leave identical ones alone; history for
     every created or changed row. Returns counts."""
     frame = _clean_frame(frame)
     if frame.empty:
         return {"values_created": 0, "values_updated": 0, "values_unchanged": 0}
     if connection.vendor == "postgresql":
-        created, updated = _write_values_postgres(frame, source=source, batch=batch, user=user)
+        created, updated = _write_values_postgres(frame, source=source, batch=batch, user=user, history=history)
     else:
         created, updated = _write_values_orm(frame, source=source, batch=batch, user=user)
     return {"values_created": created, "values_updated": updated,
@@ -299,13 +307,47 @@ def _change_reason(batch) -> str:
     return f"import batch {batch.pk}"
 
 
-def _write_values_postgres(frame, *, source, batch, user) -> tuple[int, int]:
+_COPY_DTYPE = np.dtype([
+    ("n", ">i2"),
+    ("l1", ">i4"), ("community_id", ">i8"), ("l2", ">i4"), ("indicator_id", ">i8"),
+    ("l3", ">i4"), ("year", ">i2"), ("l4", ">i4"), ("value", ">f8"), ("l5", ">i4"), ("lower", ">f8"),
+    ("l6", ">i4"), ("upper", ">f8"), ("l7", ">i4"), ("sample_size", ">i4"),
+])
+
+
+def _binary_copy_payload(frame) -> bytes:
+    """PostgreSQL binary COPY rows with a fixed width: absent bounds travel as NaN and an
+    absent sample size as -1 (both turned back into NULL in SQL)."""
+    rows = np.empty(len(frame), dtype=_COPY_DTYPE)
+    rows["n"] = 7
+    for i, width in enumerate((8, 8, 2, 8, 8, 8, 4), start=1):
+        rows[f"l{i}"] = width
+    rows["community_id"] = frame["community_id"].to_numpy()
+    rows["indicator_id"] = frame["indicator_id"].to_numpy()
+    rows["year"] = frame["year"].to_numpy()
+    rows["value"] = frame["value"].to_numpy()
+    rows["lower"] = frame["lower"].to_numpy(dtype=float, na_value=np.nan)
+    rows["upper"] = frame["upper"].to_numpy(dtype=float, na_value=np.nan)
+    rows["sample_size"] = frame["sample_size"].to_numpy(dtype="int64", na_value=-1)
+    return b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0) + rows.tobytes() + struct.pack(">h", -1)
+
+
+def _write_values_postgres(frame, *, source, batch, user, history=True) -> tuple[int, int]:
     value_table = IndicatorValue._meta.db_table
     history_table = IndicatorValue.history.model._meta.db_table
     temp = f"hp_import_values_{batch.pk}"
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
-    buffer.seek(0)
+    params = {"source": source, "batch": batch.pk, "now": timezone.now(), "reason": _change_reason(batch),
+              "user": user.pk if user is not None and user.pk else None}
+    columns = "id, community_id, indicator_id, year, value, lower, upper, sample_size, source, import_batch_id"
+
+    def with_history(statement, kind):
+        if not history:
+            return statement
+        returning = "v.*" if kind == "~" else "*"
+        return (f"WITH changed AS ({statement} RETURNING {returning}) "
+                f"INSERT INTO {history_table} ({columns}, history_date, history_change_reason, history_type, "
+                f"history_user_id) SELECT {columns}, %(now)s, %(reason)s, '{kind}', %(user)s FROM changed")
+
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE {temp} (community_id bigint, indicator_id bigint, year smallint, "
@@ -313,36 +355,33 @@ def _write_values_postgres(frame, *, source, batch, user) -> tuple[int, int]:
         )
         try:
             cursor.connection.cursor().copy_expert(
-                f"COPY {temp} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                f"COPY {temp} FROM STDIN WITH (FORMAT binary)", io.BytesIO(_binary_copy_payload(frame))
             )
-            cursor.execute(
-                f"""
-                WITH up AS (
-                    INSERT INTO {value_table} AS v
-                        (community_id, indicator_id, year, value, lower, upper, sample_size, source, import_batch_id)
-                    SELECT community_id, indicator_id, year, value, lower, upper, sample_size, %(source)s, %(batch)s
-                    FROM {temp}
-                    ON CONFLICT ON CONSTRAINT indicatorvalue_unique_per_source DO UPDATE SET
-                        value = EXCLUDED.value, lower = EXCLUDED.lower, upper = EXCLUDED.upper,
-                        sample_size = EXCLUDED.sample_size, import_batch_id = EXCLUDED.import_batch_id
-                    WHERE (v.value, v.lower, v.upper, v.sample_size)
-                          IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.lower, EXCLUDED.upper, EXCLUDED.sample_size)
-                    RETURNING v.*, (xmax = 0) AS inserted
-                ), hist AS (
-                    INSERT INTO {history_table}
-                        (id, community_id, indicator_id, year, value, lower, upper, sample_size, source,
-                         import_batch_id, history_date, history_change_reason, history_type, history_user_id)
-                    SELECT id, community_id, indicator_id, year, value, lower, upper, sample_size, source,
-                           import_batch_id, %(now)s, %(reason)s,
-                           CASE WHEN inserted THEN '+' ELSE '~' END, %(user)s
-                    FROM up
-                )
-                SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up
-                """,
-                {"source": source, "batch": batch.pk, "now": timezone.now(), "reason": _change_reason(batch),
-                 "user": user.pk if user is not None and user.pk else None},
-            )
-            created, updated = cursor.fetchone()
+            if frame[["lower", "upper", "sample_size"]].notna().any().any():
+                cursor.execute(f"UPDATE {temp} SET lower = NULLIF(lower, 'NaN'), upper = NULLIF(upper, 'NaN'), "
+                               "sample_size = NULLIF(sample_size, -1) "
+                               "WHERE lower = 'NaN' OR upper = 'NaN' OR sample_size = -1")
+                lower, upper, size = "t.lower", "t.upper", "t.sample_size"
+            else:  # the common case: values only
+                lower, upper, size = "NULL::float8", "NULL::float8", "NULL::integer"
+            cursor.execute(f"ANALYZE {temp}")
+            # Changed values first (keys never change), then the keys not yet present.
+            cursor.execute(with_history(
+                f"UPDATE {value_table} AS v SET value = t.value, lower = {lower}, upper = {upper}, "
+                f"sample_size = {size}, import_batch_id = %(batch)s FROM {temp} AS t "
+                "WHERE v.source = %(source)s AND v.community_id = t.community_id "
+                "AND v.indicator_id = t.indicator_id AND v.year = t.year "
+                f"AND (v.value, v.lower, v.upper, v.sample_size) IS DISTINCT FROM (t.value, {lower}, {upper}, {size})",
+                "~"), params)
+            updated = cursor.rowcount
+            cursor.execute(with_history(
+                f"INSERT INTO {value_table} (community_id, indicator_id, year, value, lower, upper, sample_size, "
+                f"source, import_batch_id) SELECT t.community_id, t.indicator_id, t.year, t.value, {lower}, "
+                f"{upper}, {size}, %(source)s, %(batch)s FROM {temp} AS t WHERE NOT EXISTS (SELECT 1 FROM "
+                f"{value_table} AS v WHERE v.source = %(source)s AND v.community_id = t.community_id "
+                "AND v.indicator_id = t.indicator_id AND v.year = t.year)",
+                "+"), params)
+            created = cursor.rowcount
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {temp}")
     return created, updated

@@ -348,34 +348,39 @@ def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bo
     """The column as floats (NaN where empty); every unreadable cell is recorded as an
     error on ``table``. ``whole`` asks for integers."""
     series = table.frame[column] if rows is None else table.frame.loc[rows, column]
+    missing = series.isna()
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.astype(float)
     else:
-        values = pd.to_numeric(series, errors="coerce") if table.decimal == "." else pd.Series(np.nan, index=series.index)
-        # Cells still unread that hold text: thousands separators, decimal comma, formulas.
-        pending = values.isna() & series.notna()
+        if table.decimal == ".":
+            values = pd.to_numeric(series, errors="coerce").astype(float)
+        else:
+            values = pd.Series(np.nan, index=series.index)
+        # Cells still unread that hold text: blanks, thousands separators, decimal comma, formulas.
+        pending = values.isna() & ~missing
         if pending.any():
             texts = series[pending].astype(str).str.strip()
-            cleaned = texts.map(lambda t: _clean_number_text(t, table.decimal))
-            values.loc[pending] = pd.to_numeric(cleaned, errors="coerce")
-        values = values.astype(float)
-    empty = series.isna() | (series.astype(str).str.strip() == "") if series.dtype == object else series.isna()
-    bad = values.isna() & ~empty
-    bad |= ~np.isfinite(values.fillna(0.0))
+            blank = texts == ""
+            missing = missing.copy()
+            missing.loc[blank.index[blank]] = True
+            cleaned = texts[~blank].map(lambda t: _clean_number_text(t, table.decimal))
+            values.loc[cleaned.index] = pd.to_numeric(cleaned, errors="coerce")
+    bad = (values.isna() & ~missing) | np.isinf(values)
     if whole:
-        fractional = values.notna() & ~bad & (values != np.floor(values.fillna(0.0)))
+        fractional = ~bad & values.notna() & (values != np.floor(values))
     else:
-        fractional = pd.Series(False, index=values.index)
-    if bad.any() or fractional.any() or (required and empty.any()):
+        fractional = None
+    if bad.any() or (fractional is not None and fractional.any()) or (required and missing.any()):
         for row in series.index[bad]:
             text = str(series[row]).strip()
             table.error(row, column, M.MSG_FORMULA % {"text": text} if is_formula(text) else M.MSG_NOT_A_NUMBER % {"text": text})
-        for row in series.index[fractional]:
-            table.error(row, column, M.MSG_NOT_A_WHOLE_NUMBER % {"text": str(series[row]).strip()})
+        if fractional is not None:
+            for row in series.index[fractional]:
+                table.error(row, column, M.MSG_NOT_A_WHOLE_NUMBER % {"text": str(series[row]).strip()})
         if required:
-            for row in series.index[empty]:
+            for row in series.index[missing]:
                 table.error(row, column, M.MSG_EMPTY_CELL)
-        values = values.where(~bad & ~fractional)
+        values = values.where(~bad & ~(fractional if fractional is not None else False))
     return values
 
 
