@@ -46,6 +46,8 @@ def main():
         print("This benchmark measures PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
         return 2
     old_name = connection.settings_dict["NAME"]
+    # A name of its own, so a test run on the same server cannot collide with it.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"{old_name}_import_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         ensure_indicators()
