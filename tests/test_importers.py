@@ -298,3 +298,34 @@ def test_context_create_indicators_flag_defaults_off(places):
     batch = run_import(adapter=GenericAdapter(source="t"), file=csv_file(LONG + "010101,new_code,2020,1,,,\n"),
                        context=Context())
     assert batch.status == ImportStatus.FAILED
+
+
+def test_load_peru_data_from_a_base_url(db, tmp_path):
+    """The adapters read a web folder laid out like ../shared/data/peru/ (served locally here)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "ubigeo").mkdir()
+    (tmp_path / "ubigeo" / "geodir-ubigeo-inei.csv").write_text(PLACES_CSV, encoding="utf-8")
+    (tmp_path / "ubigeo" / "ubigeo_distrito.csv").write_text(
+        "inei,reniec,altitude,latitude,longitude,superficie\n010101,010101,2338,-6.2294,-77.8727,153.78\n")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        out = io.StringIO()
+        call_command("load_peru_data", f"http://127.0.0.1:{server.server_port}/", "--only", "ubigeo",
+                     "--no-progress", stdout=out)
+    finally:
+        server.shutdown()
+    assert "geodir-ubigeo-inei.csv" in out.getvalue() and "succeeded" in out.getvalue()
+    assert Community.objects.get(code="010101").altitude_m == 2338
+    assert Community.objects.filter(level="district").count() == 4
+
+
+def test_load_peru_data_reports_missing_files(db, tmp_path):
+    with pytest.raises(CommandError) as failed:
+        call_command("load_peru_data", str(tmp_path), "--only", "poverty-2018", "--no-progress", stdout=io.StringIO())
+    assert "1 missing" in str(failed.value)
