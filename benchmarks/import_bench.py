@@ -27,6 +27,8 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--naive-rows", type=int, default=2_000)
     parser.add_argument("--years", type=int, default=25)
+    parser.add_argument("--orm-rows", type=int, default=50_000, help="rows for the bulk_create_with_history path")
+    parser.add_argument("--skip-history-cost", action="store_true", help="skip the with/without history comparison")
     parser.add_argument("--keep-db", action="store_true", help="keep the scratch database afterwards")
     args = parser.parse_args()
 
@@ -103,6 +105,30 @@ def main():
                            year=int(row["year"]), value=float(row["value"]), source="naive").save()
         naive = time.perf_counter() - started
 
+        # The cost of history, and of the ORM path (SQLite fallback), on the write alone.
+        from django.db import transaction
+
+        from interventions.importers import core
+        from interventions.models import ImportBatch
+
+        ids = frame.assign(community_id=frame["ubigeo"].map(community_ids),
+                           indicator_id=frame["indicator"].map(indicator_ids), lower=np.nan, upper=np.nan,
+                           sample_size=np.nan)
+        write_costs = {}
+        if not args.skip_history_cost:
+            for history in (True, False):
+                started = time.perf_counter()
+                with transaction.atomic():
+                    b = ImportBatch.objects.create(source=f"bench-history-{history}")
+                    core.write_values(frame=ids, source=b.source, batch=b, history=history)
+                write_costs[history] = time.perf_counter() - started
+        orm_sample = ids.iloc[: args.orm_rows]
+        started = time.perf_counter()
+        with transaction.atomic():
+            b = ImportBatch.objects.create(source="bench-orm")
+            core._write_values_orm(core._clean_frame(orm_sample), source=b.source, batch=b, user=None)
+        orm = time.perf_counter() - started
+
         ours_rate = len(frame) / ours
         naive_rate = len(sample) / naive
         sm = batch.summary
@@ -112,6 +138,11 @@ def main():
         print(f"Re-import of the identical file: {unchanged:.2f} s, 0 rows written")
         print(f"Naive save() : {len(sample):,} rows in {naive:.2f} s = {naive_rate:,.0f} rows/s")
         print(f"Ratio        : {ours_rate / naive_rate:.0f}x")
+        if write_costs:
+            print(f"History cost : write+commit of {len(ids):,} rows {write_costs[True]:.2f} s with history rows, "
+                  f"{write_costs[False]:.2f} s without ({write_costs[True] - write_costs[False]:.2f} s for history)")
+        print(f"ORM path     : bulk_create_with_history, {len(orm_sample):,} rows in {orm:.2f} s = "
+              f"{len(orm_sample) / orm:,.0f} rows/s (the SQLite fallback)")
     finally:
         if not args.keep_db:
             connection.creation.destroy_test_db(old_name, verbosity=0)
