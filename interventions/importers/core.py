@@ -92,9 +92,10 @@ class Adapter:
 
 
 class _Rejected(Exception):
-    def __init__(self, errors):
+    def __init__(self, errors, rejected_rows=None):
         super().__init__("rejected")
         self.errors = errors
+        self.rejected_rows = rejected_rows
 
 
 class _DryRun(Exception):
@@ -121,6 +122,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
     )
     counts = {}
     errors: list[CellError] = []
+    rejected_count = None
     plan = Plan()
     try:
         plan = adapter.plan(file, context)
@@ -138,6 +140,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
         errors = [problem.error]
     except _Rejected as rejected:
         errors = rejected.errors
+        rejected_count = rejected.rejected_rows
     except _DryRun as done:
         counts.update(done.counts)
     finally:
@@ -149,6 +152,8 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
         batch.status = ImportStatus.FAILED
         rejected_rows = {e.row for e in errors if e.row is not None}
         batch.rows_rejected = len(rejected_rows) if rejected_rows and all(e.row for e in errors) else plan.rows_read
+        if rejected_count is not None:
+            batch.rows_rejected = max(batch.rows_rejected, rejected_count)
         batch.rows_written = 0
         shown = [e.as_dict() for e in errors[:MAX_ERRORS_KEPT]]
         if len(errors) > MAX_ERRORS_KEPT:
@@ -202,12 +207,14 @@ def _check_values(values: pd.DataFrame, *, context, file_name) -> pd.DataFrame:
     for col in ("lower", "upper", "sample_size"):
         if col not in frame:
             frame[col] = np.nan
+    rejected = pd.Series(False, index=frame.index)
     for code, group in frame.groupby("indicator", sort=False):
         ind = indicators[code]
         low = -np.inf if ind.min_value is None else ind.min_value
         high = np.inf if ind.max_value is None else ind.max_value
         bad = (group["value"] < low) | (group["value"] > high)
-        for _, row in group[bad].iterrows():
+        rejected.loc[bad.index[bad]] = True
+        for row in group[bad].head(MAX_ERRORS_KEPT).to_dict("records"):
             value = f"{row['value']:g}"
             if ind.unit == "%" and ind.min_value == 0 and ind.max_value == 100:
                 problem = M.MSG_PERCENT_RANGE % {"value": value}
@@ -221,28 +228,30 @@ def _check_values(values: pd.DataFrame, *, context, file_name) -> pd.DataFrame:
             errors.append(CellError(file_name, int(row["_row"]), row["_column"], str(problem)))
     outside = (frame["lower"].notna() & (frame["lower"] > frame["value"])) | (
         frame["upper"].notna() & (frame["upper"] < frame["value"]))
-    for _, row in frame[outside].iterrows():
+    negative_n = frame["sample_size"].notna() & (frame["sample_size"] < 0)
+    bad_year = (frame["year"] < 1900) | (frame["year"] > 2100)
+    rejected |= outside | negative_n | bad_year
+    for row in frame[outside].head(MAX_ERRORS_KEPT).to_dict("records"):
         errors.append(CellError(file_name, int(row["_row"]), row.get("_interval_column") or row["_column"], str(
             M.MSG_INTERVAL % {"lower": _fmt(row["lower"]), "upper": _fmt(row["upper"]), "value": _fmt(row["value"])})))
-    negative_n = frame["sample_size"].notna() & (frame["sample_size"] < 0)
-    for _, row in frame[negative_n].iterrows():
+    for row in frame[negative_n].head(MAX_ERRORS_KEPT).to_dict("records"):
         errors.append(CellError(file_name, int(row["_row"]), row.get("_sample_column") or row["_column"],
                                 str(M.MSG_NEGATIVE % {"value": _fmt(row["sample_size"])})))
-    bad_year = (frame["year"] < 1900) | (frame["year"] > 2100)
-    for _, row in frame[bad_year].iterrows():
+    for row in frame[bad_year].head(MAX_ERRORS_KEPT).to_dict("records"):
         errors.append(CellError(file_name, int(row["_row"]), row.get("_year_column") or row["_column"],
                                 str(M.MSG_NOT_A_YEAR % {"text": _fmt(row["year"])})))
     keys = ["community_id", "indicator_id", "year"]
     dup = frame.duplicated(keys, keep=False)
     if dup.any():
         firsts = frame[dup].groupby(keys, sort=False)["_row"].transform("min")
-        for (idx, row), first in zip(frame[dup].iterrows(), firsts):
+        rejected |= dup & (frame["_row"] != frame[dup].groupby(keys, sort=False)["_row"].transform("min").reindex(frame.index))
+        for row, first in zip(frame[dup].head(MAX_ERRORS_KEPT * 2).to_dict("records"), firsts):
             if row["_row"] != first:
                 errors.append(CellError(file_name, int(row["_row"]), row.get("_key_column") or row["_column"], str(
                     M.MSG_DUPLICATE % {"what": M.KEY_WHAT, "first": int(first)})))
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.column or ""))
-        raise _Rejected(errors)
+        raise _Rejected(errors, rejected_rows=int(frame.loc[rejected, "_row"].nunique()))
     return frame
 
 
