@@ -1,7 +1,6 @@
 """The admin import page (upload, preview with every error, confirm or cancel), the
 ImportBatch changelist and the rollback action."""
 import re
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,7 +1,6 @@
 """Every malformed file in tests/data/malformed/ (and a 10 MB file of random bytes) is
 refused with a message that names the file, the row and the column in plain words, and
 leaves the database exactly as it was."""
-from pathlib import Path
 
 import pytest
 

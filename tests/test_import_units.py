@@ -2,7 +2,6 @@
 handling of files with a great many errors."""
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -13,7 +12,7 @@ from interventions.importers import messages as M
 from interventions.importers.reading import MAX_ERRORS_KEPT, Table, parse_numbers
 from interventions.importers.ubigeo import normalise_code
 
-from .test_importers import LONG, long_import, places  # noqa: F401 (fixture)
+from .test_importers import long_import, places  # noqa: F401 (fixture)
 
 districts = st.tuples(st.integers(1, 25), st.integers(1, 20), st.integers(1, 99))
 

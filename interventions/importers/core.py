@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ..choices import NATIONAL_CODE, ImportStatus, Level
+from ..choices import ImportStatus, Level
 from ..models import Community, ImportBatch, Indicator, IndicatorValue
 from . import messages as M
 from .reading import MAX_ERRORS_KEPT, CellError, FileProblem, InputFile
@@ -479,10 +478,3 @@ def _write_communities(plan: Plan, *, batch, user, file_name) -> dict:
     return {"communities_created": created, "communities_updated": updated,
             "communities_unchanged": len(rows) - created - updated}
 
-
-def national_code() -> str:
-    return NATIONAL_CODE
-
-
-def database_is_postgres() -> bool:
-    return getattr(settings, "DATABASE_IS_POSTGRES", connection.vendor == "postgresql")

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from ..choices import ImportStatus
 from ..models import ImportBatch
 from ..services.catalogue import ensure_indicators
-from . import messages as M
 from .core import Context, run_import
 from .peru import LOAD_ORDER, PERU_ADAPTERS
 from .reading import InputFile
@@ -51,5 +50,3 @@ def load_peru_data(*, base: str, user=None, dry_run: bool = False, only=None, pr
             progress(step)
     return steps
 
-
-MISSING = M.MSG_FILE

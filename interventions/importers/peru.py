@@ -17,7 +17,6 @@ from .reading import (
     FileProblem,
     InputFile,
     Table,
-    _fold,
     _header_text,
     check_text,
     find_header_row,
@@ -536,6 +535,3 @@ PERU_ADAPTERS = {a.name: a for a in (UbigeoAdapter(), BoundariesAdapter(), Pover
                                      EndesAdapter(), SienAdapter())}
 LOAD_ORDER = ("ubigeo", "boundaries", "poverty-2018", "census-2017", "endes-departments", "sien-2022")
 
-
-def fold(text: str) -> str:
-    return _fold(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +26,19 @@ def _folder() -> Path:
     return folder
 
 
+MAX_AGE_SECONDS = 24 * 3600
+
+
+def _discard_stale():
+    """Uploads previewed but never confirmed nor cancelled are removed after a day."""
+    limit = time.time() - MAX_AGE_SECONDS
+    for path in _folder().iterdir():
+        if path.suffix in (".bin", ".json") and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
 def save_upload(*, data: bytes, name: str, options: dict) -> str:
+    _discard_stale()
     token = secrets.token_urlsafe(24)
     (_folder() / f"{token}.bin").write_bytes(data)
     (_folder() / f"{token}.json").write_text(json.dumps({"name": name, "options": options}))
