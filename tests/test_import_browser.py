@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from interventions.choices import ImportStatus
+from interventions.roles import sync_roles
 from interventions.importers import PERU_ADAPTERS, InputFile, run_import
 from interventions.importers import messages as M
 from interventions.importers.reading import CellError
@@ -50,6 +51,7 @@ def _upload(page, url, name, text):
 
 
 def test_editor_previews_cancels_then_imports(transactional_db, live_server, django_user_model, browser_page):
+    sync_roles()  # groups survive a flush by another transactional test through post_migrate; be sure
     ensure_indicators()
     assert run_import(adapter=PERU_ADAPTERS["ubigeo"],
                       file=InputFile(name="geodir.csv", data=PLACES_CSV.encode())).status == ImportStatus.SUCCEEDED

@@ -329,3 +329,21 @@ def test_load_peru_data_reports_missing_files(db, tmp_path):
     with pytest.raises(CommandError) as failed:
         call_command("load_peru_data", str(tmp_path), "--only", "poverty-2018", "--no-progress", stdout=io.StringIO())
     assert "1 missing" in str(failed.value)
+
+
+def test_load_peru_data_dry_run_writes_nothing_at_all(db, tmp_path):
+    (tmp_path / "ubigeo").mkdir()
+    (tmp_path / "ubigeo" / "geodir-ubigeo-inei.csv").write_text(PLACES_CSV, encoding="utf-8")
+    (tmp_path / "poverty").mkdir()
+    (tmp_path / "poverty" / "Mapa_Pobreza_2018.xlsx").write_bytes(_xlsx([
+        ["Ubigeo", "Pobreza Monetaria -Mapa de Pobreza\n2018 (INEI)"], ["010101", 9.03], ["010102", 36.5]]))
+    out = io.StringIO()
+    call_command("load_peru_data", str(tmp_path), "--only", "ubigeo", "--only", "poverty-2018", "--dry-run",
+                 "--no-progress", stdout=out)
+    lines = out.getvalue().splitlines()
+    # The poverty values would find the communities the ubigeo file would create.
+    assert any(line.split()[:3] == ["poverty-2018", "Mapa_Pobreza_2018.xlsx", "dry_run"] and line.split()[4] == "2"
+               for line in lines), out.getvalue()
+    assert "dry run: nothing written" in out.getvalue()
+    assert not Community.objects.exists() and not IndicatorValue.objects.exists()
+    assert not ImportBatch.objects.exists()

@@ -326,6 +326,8 @@ _COPY_DTYPE = np.dtype([
 def _binary_copy_payload(frame) -> bytes:
     """PostgreSQL binary COPY rows with a fixed width: absent bounds travel as NaN and an
     absent sample size as -1 (both turned back into NULL in SQL)."""
+    # In key order, so that the unique index is filled page after page.
+    frame = frame.sort_values(["community_id", "indicator_id", "year"], kind="stable")
     rows = np.empty(len(frame), dtype=_COPY_DTYPE)
     rows["n"] = 7
     for i, width in enumerate((8, 8, 2, 8, 8, 8, 4), start=1):
