@@ -347,3 +347,20 @@ def test_load_peru_data_dry_run_writes_nothing_at_all(db, tmp_path):
     assert "dry run: nothing written" in out.getvalue()
     assert not Community.objects.exists() and not IndicatorValue.objects.exists()
     assert not ImportBatch.objects.exists()
+
+
+def test_a_database_refusal_fails_the_batch_cleanly(places, monkeypatch):
+    from django.db import IntegrityError
+
+    from interventions.importers import core
+
+    def refuse(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint\nDETAIL: …")
+
+    monkeypatch.setattr(core, "write_values", refuse)
+    before = fingerprint()
+    batch = long_import(LONG + "010101,poverty_pct,2018,9.0,,,\n")
+    assert batch.status == ImportStatus.FAILED
+    assert batch.errors[0]["message"] == CellError("values.csv", None, None, str(M.MSG_DATABASE_REFUSED % {
+        "detail": "duplicate key value violates unique constraint"})).message
+    assert fingerprint() == before

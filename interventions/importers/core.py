@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -142,6 +142,10 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
         rejected_count = rejected.rejected_rows
     except _DryRun as done:
         counts.update(done.counts)
+    except DatabaseError as exc:
+        # A constraint the checks above did not foresee, or a concurrent import of the
+        # same source: the transaction is rolled back and the batch says why.
+        errors = [CellError(file.name, None, None, str(M.MSG_DATABASE_REFUSED % {"detail": str(exc).splitlines()[0]}))]
     finally:
         context.refresh()
 
@@ -374,6 +378,13 @@ def _write_values_postgres(frame, *, source, batch, user, history=True) -> tuple
                 lower, upper, size = "t.lower", "t.upper", "t.sample_size"
             else:  # the common case: values only
                 lower, upper, size = "NULL::float8", "NULL::float8", "NULL::integer"
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {value_table} WHERE source = %(source)s)", params)
+            if not cursor.fetchone()[0]:  # a new source: every row is new
+                cursor.execute(with_history(
+                    f"INSERT INTO {value_table} (community_id, indicator_id, year, value, lower, upper, sample_size, "
+                    f"source, import_batch_id) SELECT t.community_id, t.indicator_id, t.year, t.value, {lower}, "
+                    f"{upper}, {size}, %(source)s, %(batch)s FROM {temp} AS t", "+"), params)
+                return cursor.rowcount, 0
             cursor.execute(f"ANALYZE {temp}")
             # Changed values first (keys never change), then the keys not yet present.
             cursor.execute(with_history(

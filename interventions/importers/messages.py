@@ -98,3 +98,7 @@ MSG_ROLLBACK_NOT_SUCCEEDED = _("Only a succeeded import can be rolled back; this
 MSG_ROLLBACK_COMMUNITIES = _(
     "This import created or changed communities; only imports of indicator values can be rolled back."
 )
+MSG_DATABASE_REFUSED = _(
+    "the database refused the data (%(detail)s); nothing was written. If another import of the "
+    "same source was running, try again."
+)
