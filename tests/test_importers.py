@@ -364,3 +364,12 @@ def test_a_database_refusal_fails_the_batch_cleanly(places, monkeypatch):
     assert batch.errors[0]["message"] == CellError("values.csv", None, None, str(M.MSG_DATABASE_REFUSED % {
         "detail": "duplicate key value violates unique constraint"})).message
     assert fingerprint() == before
+
+
+def test_commands_record_the_user(places, editor, tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(LONG + "010101,poverty_pct,2018,9.0,,,\n")
+    call_command("import_indicators", str(path), "--source", "x", "--user", "editor", stdout=io.StringIO())
+    assert ImportBatch.objects.get(source="x").user == editor
+    with pytest.raises(CommandError, match="there is no user “ghost”"):
+        call_command("import_indicators", str(path), "--source", "x", "--user", "ghost", stdout=io.StringIO())

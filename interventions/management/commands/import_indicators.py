@@ -21,6 +21,18 @@ def _pairs(values, option, cast=str):
     return out
 
 
+
+def _user(username):
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"--user: there is no user “{username}”.") from None
+
+
 class Command(BaseCommand):
     help = (
         "Import one indicator table (CSV, XLSX, XLS). Long format (columns ubigeo, indicator, year, value "
@@ -38,11 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", action="append", metavar="indicator_code=FACTOR")
         parser.add_argument("--sheet")
         parser.add_argument("--skip-rows", type=int, default=0)
+        parser.add_argument("--user", help="username recorded on the import batches")
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--create-indicators", action="store_true",
                             help="create unknown indicator codes instead of refusing the file")
 
-    def handle(self, *args, path, source, year, ubigeo_column, column, scale, sheet, skip_rows, dry_run,
+    def handle(self, *args, user=None, path, source, year, ubigeo_column, column, scale, sheet, skip_rows, dry_run,
                create_indicators, **options):
         if not re.match(SOURCE_RE, source) or len(source) > 64:
             raise CommandError("--source: use lower-case letters, digits, dots, dashes and underscores.")
@@ -59,7 +72,7 @@ class Command(BaseCommand):
             file = InputFile.from_path(path)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-        batch = run_import(adapter=adapter, file=file, dry_run=dry_run,
+        batch = run_import(adapter=adapter, file=file, dry_run=dry_run, user=_user(user),
                            context=Context(create_indicators=create_indicators))
         summary = batch.summary
         self.stdout.write(

@@ -7,6 +7,18 @@ from interventions.importers.loader import load_peru_data, planned_files
 from interventions.importers.peru import LOAD_ORDER
 
 
+
+def _user(username):
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"--user: there is no user “{username}”.") from None
+
+
 class Command(BaseCommand):
     help = (
         "Load every built-in Peruvian source (ubigeo, boundaries, poverty-2018, census-2017, "
@@ -15,11 +27,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("base", help="folder (or http(s) base URL) with ubigeo/, poverty/, census2017/, …")
+        parser.add_argument("--user", help="username recorded on the import batches")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--only", action="append", choices=LOAD_ORDER, help="only this source (repeatable)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args, base, dry_run, only, no_progress, **options):
+    def handle(self, *args, user=None, base, dry_run, only, no_progress, **options):
         from tqdm import tqdm
 
         started = time.monotonic()
@@ -30,7 +43,7 @@ class Command(BaseCommand):
             bar.set_postfix_str(step.relpath.split("/")[-1])
             bar.update(1)
 
-        steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress)
+        steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress, user=_user(user))
         bar.close()
         rows = [("source", "file", "status", "read", "written", "rejected", "seconds")]
         for step in steps:
