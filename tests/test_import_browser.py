@@ -40,6 +40,11 @@ def browser_page(monkeypatch):
         page.set_default_timeout(20_000)
         yield page
         browser.close()
+        # ORM calls made while Playwright runs may open their connection in its context;
+        # close it here so that the test database can be dropped at the end.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def _upload(page, url, name, text):
