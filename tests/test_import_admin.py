@@ -106,3 +106,16 @@ def test_rollback_action(client, editor, places):  # noqa: F811
     assert (v.value, v.import_batch_id) == (9.0, first.pk)
     second.refresh_from_db()
     assert second.status == ImportStatus.ROLLED_BACK
+
+
+def test_builtin_adapter_upload(client, editor, places):  # noqa: F811
+    from .test_importers import _xlsx
+
+    client.force_login(editor)
+    data = _xlsx([["Ubigeo", "Pobreza Monetaria -Mapa de Pobreza\n2018 (INEI)"], ["010101", 9.03], ["010102", 36.5]])
+    response = client.post(IMPORT_URL, {"adapter": "poverty-2018", "skip_rows": 0,
+                                        "file": SimpleUploadedFile("Mapa_Pobreza_2018.xlsx", data)})
+    assert 'id="count-created">2<' in response.content.decode()
+    client.post(IMPORT_URL, {"token": token_of(response), "confirm": "1"})
+    assert value("010102", source="inei-poverty-2018").value == 36.5
+    assert ImportBatch.objects.get(status=ImportStatus.SUCCEEDED, source="poverty-2018").user == editor
