@@ -139,18 +139,71 @@ class InterventionAdmin(BaseAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written", "rows_rejected")
+    list_display = ("id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written", "rows_rejected", "error_count")
     list_filter = ("source", "status", "dry_run")
     search_fields = ("source", "file_name", "sha256")
     list_select_related = ("user",)
     readonly_fields = (
         "source", "file_name", "sha256", "user", "status", "dry_run", "started_at", "finished_at",
-        "rows_read", "rows_written", "rows_rejected", "errors", "summary",
+        "rows_read", "rows_written", "rows_rejected", "error_list", "summary",
     )
+    exclude = ("errors",)
+    import_export_change_list_template = "admin/interventions/importbatch/change_list.html"
+    actions = ["rollback"]
 
     def has_add_permission(self, request):
-        # Batches are written by the importers only.
+        # Batches are written by the importers only (the import page, the commands).
         return False
+
+    def get_urls(self):
+        from django.urls import path
+
+        from .admin_import import import_view
+
+        return [
+            path("import/", self.admin_site.admin_view(lambda request: import_view(self, request)),
+                 name="interventions_importbatch_import"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        from .admin_import import IMPORT_PERMISSION
+
+        extra_context = {**(extra_context or {}), "can_import": request.user.has_perm(IMPORT_PERMISSION)}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    @admin.display(description=_("errors"))
+    def error_count(self, obj):
+        return len(obj.errors or [])
+
+    @admin.display(description=_("errors"))
+    def error_list(self, obj):
+        from django.utils.html import format_html, format_html_join
+
+        if not obj.errors:
+            return "—"
+        return format_html('<ul class="errorlist">{}</ul>',
+                           format_html_join("", "<li>{}</li>", ((e.get("message", ""),) for e in obj.errors)))
+
+    @admin.action(description=_("Roll back the selected imports (remove their values, restore the previous ones)"),
+                  permissions=["change"])
+    def rollback(self, request, queryset):
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from .importers import rollback_batch
+
+        for batch in queryset.order_by("-started_at", "-id"):
+            try:
+                result = rollback_batch(batch=batch, user=request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"{batch}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, MSG_ROLLED_BACK % {"batch": batch.pk, **result}, messages.SUCCESS)
+
+
+MSG_ROLLED_BACK = _("Import batch %(batch)s rolled back: %(removed)s values removed, %(restored)s restored, "
+                    "%(kept)s kept because a later import changed them.")
 
 
 # The user page shows the partner organisation a user acts for.

@@ -301,11 +301,16 @@ class ImportBatch(models.Model):
 
 
 class IndicatorValue(models.Model):
+    # No single-column indexes on the two keys: the unique (community, indicator, year,
+    # source) and the (indicator, year) indexes start with them, and every extra index
+    # costs about as much as the row itself on bulk imports.
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="values"
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="values",
+        db_index=False,
     )
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values"
+        Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.FloatField(_("value"))
@@ -327,7 +332,8 @@ class IndicatorValue(models.Model):
         related_name="values",
     )
 
-    history = HistoricalRecords()
+    # History is read per value (its id) or per import batch, not per community/indicator.
+    history = HistoricalRecords(no_db_index=["community", "indicator"])
 
     class Meta:
         verbose_name = _("indicator value")

@@ -1,0 +1,32 @@
+"""Importers: one service for every file (admin, management commands, later the API).
+
+``run_import(adapter=…, file=InputFile…, user=…, dry_run=…)`` reads, checks and writes
+one file in one transaction and returns its ImportBatch. Adapters: the built-in Peruvian
+ones (``PERU_ADAPTERS``) and the generic wide/long table (``GenericAdapter``).
+"""
+from .core import Adapter, Context, Plan, run_import, write_values
+from .generic import GenericAdapter
+from .peru import LOAD_ORDER, PERU_ADAPTERS
+from .reading import CellError, FileProblem, InputFile
+from .rollback import rollback_batch
+
+__all__ = [
+    "Adapter",
+    "CellError",
+    "Context",
+    "FileProblem",
+    "GenericAdapter",
+    "InputFile",
+    "LOAD_ORDER",
+    "PERU_ADAPTERS",
+    "Plan",
+    "rollback_batch",
+    "run_import",
+    "write_values",
+    "adapter_for",
+]
+
+
+def adapter_for(name: str):
+    """The built-in adapter called ``name``, or None."""
+    return PERU_ADAPTERS.get(name)
