@@ -80,22 +80,20 @@ VIEWS = {
         JOIN interventions_indicator i ON i.id = v.indicator_id
         WHERE {_ONE_PER_YEAR}
     """,
-    "district_indicator_distribution": f"""
-        SELECT left(c.code, 2) AS department_code, d.name AS department_name,
-               i.code AS indicator_code, i.unit, v.year, {_YEAR_START} AS time,
+    # The spread of each indicator's latest value across a department's districts.
+    "district_indicator_distribution": """
+        SELECT department_code, department_name, indicator_code, unit,
+               min(year) AS earliest_year, max(year) AS latest_year,
                count(*) AS districts,
-               min(v.value) AS min,
-               percentile_cont(0.25) WITHIN GROUP (ORDER BY v.value) AS p25,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS median,
-               percentile_cont(0.75) WITHIN GROUP (ORDER BY v.value) AS p75,
-               max(v.value) AS max,
-               avg(v.value) AS mean
-        FROM interventions_indicatorvalue v
-        JOIN interventions_community c ON c.id = v.community_id AND c.level = 'district'
-        JOIN interventions_community d ON d.code = left(c.code, 2) AND d.level = 'department'
-        JOIN interventions_indicator i ON i.id = v.indicator_id
-        WHERE {_ONE_PER_YEAR}
-        GROUP BY left(c.code, 2), d.name, i.code, i.unit, v.year
+               min(value) AS min,
+               percentile_cont(0.25) WITHIN GROUP (ORDER BY value) AS p25,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median,
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY value) AS p75,
+               max(value) AS max,
+               avg(value) AS mean
+        FROM reporting.latest_indicator_values
+        WHERE level = 'district'
+        GROUP BY department_code, department_name, indicator_code, unit
     """,
     "partners": """
         SELECT p.id, p.name, coalesce(nullif(p.acronym, ''), p.name) AS label, p.kind,
@@ -153,7 +151,7 @@ COMMENTS = {
     "indicators": "The indicator catalogue.",
     "latest_indicator_values": "The value of the most recent year of every indicator for every community.",
     "department_indicator_series": "Yearly value of every indicator per department.",
-    "district_indicator_distribution": "Yearly distribution of each indicator across the districts of a department.",
+    "district_indicator_distribution": "Distribution of the latest value of each indicator across the districts of each department.",
     "partners": "Partner organisations.",
     "interventions": "One row per intervention with its department, type and partner.",
     "intervention_budgets": "Interventions, budget and beneficiaries by department, status, partner, category and start month.",
