@@ -223,3 +223,19 @@ def test_metric_helpers_count_what_they_are_given():
 
     metrics.set_model_mae(target="stunting_u5_pct", level="district", version=3, mae=2.5)
     assert _sample("healthplanner_model_mae", target="stunting_u5_pct", level="district", version="3") == 2.5
+
+
+@pytest.mark.django_db
+def test_on_sqlite_the_reporting_migration_is_a_no_op_and_the_role_command_says_why():
+    """The embedded SQLite default migrates (0004 does nothing there) and the role
+    command explains that Grafana needs PostgreSQL."""
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    from interventions.services.reporting import MSG_NOT_POSTGRES
+
+    if connection.vendor == "postgresql":
+        pytest.skip("checks the SQLite behaviour; the PostgreSQL side is in test_grafana_postgres.py")
+    with pytest.raises(CommandError) as caught:
+        call_command("create_grafana_role", role="grafana_reader", password="x")
+    assert str(caught.value) == str(MSG_NOT_POSTGRES % {"vendor": "sqlite"})
