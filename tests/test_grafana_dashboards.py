@@ -239,3 +239,40 @@ def test_on_sqlite_the_reporting_migration_is_a_no_op_and_the_role_command_says_
     with pytest.raises(CommandError) as caught:
         call_command("create_grafana_role", role="grafana_reader", password="x")
     assert str(caught.value) == str(MSG_NOT_POSTGRES % {"vendor": "sqlite"})
+
+
+def test_serve_metrics_needs_the_multiprocess_folder(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from healthplanner.metrics_export import MSG_NO_MULTIPROC_DIR
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    with pytest.raises(CommandError) as caught:
+        call_command("serve_metrics", port=0)
+    assert str(caught.value) == MSG_NO_MULTIPROC_DIR
+
+
+def test_multiprocess_exporter_adds_up_every_process_files(tmp_path, monkeypatch):
+    """Two processes' sample files in one folder come out as one sum (what serve_metrics
+    serves for the django-q2 workers)."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from healthplanner.metrics_export import start_multiprocess_exporter, wipe_multiprocess_dir
+
+    code = ("from healthplanner import metrics; "
+            "metrics.record_import_rows('unit-src', written=5, rejected=1)")
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(gs.ROOT), "PATH": "/usr/bin:/bin"}
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=gs.ROOT)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    server = start_multiprocess_exporter(port=0, address="127.0.0.1")
+    try:
+        body = urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/metrics", timeout=5).read().decode()
+    finally:
+        server.shutdown()
+    assert 'healthplanner_import_rows_total{outcome="written",source="unit-src"} 10.0' in body
+    assert 'healthplanner_import_rows_total{outcome="rejected",source="unit-src"} 2.0' in body
+    wipe_multiprocess_dir(str(tmp_path))
+    assert not list(tmp_path.glob("*.db"))

@@ -256,3 +256,27 @@ def test_create_grafana_role_is_idempotent(capsys):
         f"Updated role {role}: it can read the reporting views of {name} and nothing else.",
     ]
     # The test transaction rolls back, role included.
+
+
+@pytest.mark.django_db
+def test_reporting_migration_reverses_and_reapplies():
+    """The reverse SQL drops every view and the schema; the forward SQL brings them back
+    (PostgreSQL runs DDL in the test's transaction, which rolls it all back)."""
+    import importlib
+
+    migration = importlib.import_module("interventions.migrations.0004_reporting_views")
+
+    def views():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT table_name FROM information_schema.views WHERE table_schema = 'reporting'")
+            return sorted(r[0] for r in cursor.fetchall())
+
+    assert views() == sorted(VIEWS)
+    with connection.cursor() as cursor:
+        for statement in migration._reverse_sql():
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")
+        assert cursor.fetchone()[0] == 0
+        for statement in migration._forward_sql():
+            cursor.execute(statement)
+    assert views() == sorted(VIEWS)

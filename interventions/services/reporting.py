@@ -7,6 +7,7 @@ migrating user), loses what PUBLIC would otherwise give it (creating objects in
 ``public``, temporary tables), and its sessions default to read-only.
 """
 import re
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
@@ -42,9 +43,11 @@ MSG_ROLE_IS_APP_USER = _(
 )
 
 
+@dataclass(frozen=True)
 class GrafanaRoleResult:
-    def __init__(self, role: str, created: bool, database: str):
-        self.role, self.created, self.database = role, created, database
+    role: str
+    created: bool
+    database: str
 
 
 @transaction.atomic
@@ -106,4 +109,4 @@ def create_grafana_role(*, role: str, password: str) -> GrafanaRoleResult:
                 schema, ident
             )
         )
-    return GrafanaRoleResult(role, created, database)
+    return GrafanaRoleResult(role=role, created=created, database=database)

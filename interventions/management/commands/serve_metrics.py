@@ -6,13 +6,11 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
-
-from healthplanner.metrics_export import MSG_NO_MULTIPROC_DIR, start_multiprocess_exporter
+from healthplanner.metrics_export import start_multiprocess_exporter
 
 
 class Command(BaseCommand):
-    help = _(
+    help = (
         "Serve the metrics of all processes sharing PROMETHEUS_MULTIPROC_DIR (the django-q2 "
         "workers) on --port, for Prometheus."
     )
