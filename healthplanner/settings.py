@@ -206,3 +206,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Metrics (Prometheus) -------------------------------------------------------------
+# django-prometheus serves /metrics; healthplanner/metrics.py adds our own. For gunicorn
+# with several workers and for the django-q2 cluster, set PROMETHEUS_MULTIPROC_DIR (one
+# empty folder per process group) before start-up: prometheus_client then adds up the
+# samples of every process, and `manage.py serve_metrics` exports the workers'.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR is {PROMETHEUS_MULTIPROC_DIR!r}, which is not a folder: "
+        "create it (empty) before starting the processes, or unset the variable."
+    )
