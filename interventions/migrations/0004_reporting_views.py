@@ -190,6 +190,6 @@ class PostgresOnlyRunSQL(migrations.RunSQL):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("interventions", "0002_roles")]
+    dependencies = [("interventions", "0003_ingest_value_indexes")]
 
     operations = [PostgresOnlyRunSQL(sql=_forward_sql(), reverse_sql=_reverse_sql())]
