@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -27,7 +26,7 @@ __all__ = [
 
 MSG_INVALID = _("The request has invalid fields: see errors.")
 MSG_PROTECTED = _(
-    "This %(model)s cannot be deleted: %(count)d %(related)s still refer to it. "
+    "This %(model)s cannot be deleted: %(blockers)s still refer to it. "
     "Delete or move those first."
 )
 MSG_CONFLICT = _("The request conflicts with the data already stored (e.g. a duplicate).")
@@ -61,13 +60,15 @@ def _field_errors(detail):
     return out
 
 
-def _protected_message(exc):
-    objects = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
-    if objects:
-        related = objects[0]._meta.verbose_name_plural
-    else:
-        related = _("other records")
-    return related, len(objects)
+def _blockers(exc):
+    """'8 indicator values, 1 intervention type': what still refers to the object."""
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts = {}
+    for obj in objects:
+        counts[obj._meta] = counts.get(obj._meta, 0) + 1
+    return ", ".join(
+        f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()
+    )
 
 
 def api_exception_handler(exc, context):
@@ -83,13 +84,11 @@ def api_exception_handler(exc, context):
         set_rollback()
         view = context.get("view")
         model = getattr(getattr(view, "queryset", None), "model", None)
-        related, count = _protected_message(exc)
         detail = MSG_PROTECTED % {
             "model": model._meta.verbose_name if model else _("object"),
-            "count": count,
-            "related": related,
+            "blockers": _blockers(exc),
         }
-        return Response(_body(409, "protected", capfirst(detail)), status=409)
+        return Response(_body(409, "protected", detail), status=409)
     if isinstance(exc, IntegrityError):
         set_rollback()
         return Response(_body(409, "conflict", MSG_CONFLICT), status=409)
