@@ -14,3 +14,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("django_prometheus.urls")),
 ]
+
+# Unknown paths under /api/ answer with the API's JSON error body.
+handler404 = "interventions.api.exceptions.page_not_found"

@@ -127,3 +127,11 @@ def test_429_for_users_and_anonymous_clients(api, settings, client):
     for _ in range(2):
         assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/schema/").status_code == 429
+
+
+def test_unknown_api_paths_are_json_404_and_others_html(api, client, db):
+    body = error(api.get("/api/v1/indicator-values/1.5/"), 404)
+    assert body["code"] == "not_found"
+    error(client.get("/api/v1/no-such-thing/"), 404)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")

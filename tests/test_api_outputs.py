@@ -106,3 +106,11 @@ def test_wide_layout_refuses_two_sources_for_one_cell(api, api_data):
     response = api.get("/api/v1/indicator-values/", {"layout": "wide", "year": 2020, "source": "inei-poverty-2018"})
     assert response.json()["results"] == [{"community": "010101", "community_id": api_data.communities["010101"].pk,
                                            "community_name": "Chachapoyas", "year": 2020, "poverty_pct": 50.0}]
+
+
+def test_csv_of_an_empty_page_still_has_its_header(api):
+    response = api.get("/api/v1/partners/", {"format": "csv", "partner": "nobody"})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode() == "id,name,acronym,kind,website,contact_email,is_active\r\n"
+    response = api.get("/api/v1/indicator-values/", {"format": "csv", "layout": "wide", "year": 1999})
+    assert response.content.decode() == "community,community_id,community_name,year\r\n"

@@ -8,8 +8,9 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,6 +23,7 @@ __all__ = [
     "MSG_TOO_LARGE",
     "MSG_BAD_VALUE",
     "api_exception_handler",
+    "page_not_found",
 ]
 
 MSG_INVALID = _("The request has invalid fields: see errors.")
@@ -117,3 +119,12 @@ def api_exception_handler(exc, context):
     code = detail.code if hasattr(detail, "code") else exc.default_code
     set_rollback()
     return Response(_body(exc.status_code, code, text), status=exc.status_code, headers=headers)
+
+
+def page_not_found(request, exception=None):
+    """Django's 404 handler: paths under /api/ that match no route get the API's error
+    body; every other path Django's own page."""
+    if request.path.startswith("/api/"):
+        body = _body(404, "not_found", exceptions.NotFound.default_detail)
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)

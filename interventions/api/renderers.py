@@ -43,6 +43,8 @@ class CSVRenderer(renderers.BaseRenderer):
             for key in row:
                 if key not in header:
                     header.append(key)
+        if not header:
+            header = self._empty_header(renderer_context or {})
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         if header:
@@ -50,3 +52,18 @@ class CSVRenderer(renderers.BaseRenderer):
         for row in rows:
             writer.writerow([_cell(row.get(key)) for key in header])
         return out.getvalue().encode(self.charset)
+
+    @staticmethod
+    def _empty_header(renderer_context):
+        """With no rows, the header still names the columns."""
+        view = renderer_context.get("view")
+        request = renderer_context.get("request")
+        if view is None:
+            return []
+        if request is not None and request.query_params.get("layout") == "wide":
+            return ["community", "community_id", "community_name", "year"]
+        try:
+            fields = view.get_serializer().fields
+        except Exception:  # a view without a serializer: nothing to name
+            return []
+        return [name for name, field in fields.items() if not field.write_only]

@@ -11,7 +11,7 @@ ERROR_TEXT = {
     "400": "Invalid input: the body's `errors` maps each field to its messages.",
     "401": "No credentials, or wrong ones: send `Authorization: Token <key>`.",
     "403": "Authenticated, but this account may not do this.",
-    "404": "No such object (or not visible to this account).",
+    "404": "No such object (or not visible to this account), no such page, or an unknown `format`.",
     "409": "Conflict: a duplicate, or an object others still refer to.",
     "413": "The request body is too large.",
     "429": "Too many requests: wait for the seconds given in `Retry-After`.",
@@ -33,16 +33,14 @@ WIDE_ROW = {
 
 class AutoSchema(BaseAutoSchema):
     def _error_codes(self):
-        codes = ["401", "403", "429"]
+        codes = ["401", "403", "404", "429"]  # 404 also for an unknown ?format=
         method = self.method.upper()
         action = getattr(self.view, "action", None)
         is_detail = action in ("retrieve", "update", "partial_update", "destroy")
         if method in ("POST", "PUT", "PATCH"):
             codes += ["400", "409", "413"]
         if method == "GET" and not is_detail:
-            codes.append("400")
-        if is_detail:
-            codes.append("404")
+            codes.append("400")  # a bad filter
         if method == "DELETE":
             codes.append("409")
         return sorted(set(codes))
@@ -57,8 +55,13 @@ class AutoSchema(BaseAutoSchema):
                     OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[code]), code,
                     media_types=["application/json"], direction=direction,
                 )
+        for response in responses.values():
+            if "text/csv" in response.get("content", {}):
+                response["content"]["text/csv"] = {"schema": {"type": "string", "description": "CSV with a header line."}}
         if getattr(self.view, "wide_layout", False) and getattr(self.view, "action", None) == "list":
-            for content in responses["200"].get("content", {}).values():
+            for media_type, content in responses["200"].get("content", {}).items():
+                if media_type != "application/json":
+                    continue
                 paginated = content["schema"]
                 wide = {
                     "type": "object",

@@ -93,8 +93,8 @@ class ModelCleanSerializer(serializers.ModelSerializer):
 
 
 class CommunitySerializer(ModelCleanSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent_id = serializers.PrimaryKeyRelatedField(source="parent", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent_id = serializers.PrimaryKeyRelatedField(source="parent", read_only=True, allow_null=True)
 
     class Meta:
         model = Community
