@@ -114,3 +114,14 @@ def test_csv_of_an_empty_page_still_has_its_header(api):
     assert response.content.decode() == "id,name,acronym,kind,website,contact_email,is_active\r\n"
     response = api.get("/api/v1/indicator-values/", {"format": "csv", "layout": "wide", "year": 1999})
     assert response.content.decode() == "community,community_id,community_name,year\r\n"
+
+
+def test_fast_list_of_indicator_values_equals_the_serializer(api, api_data):
+    from interventions.api.serializers import IndicatorValueSerializer
+
+    batch = __import__("interventions.models", fromlist=["ImportBatch"]).ImportBatch.objects.create(source="test")
+    IndicatorValue.objects.filter(pk=api_data.value.pk).update(import_batch=batch, lower=1.0, upper=30.5, sample_size=7)
+    rows = api.get("/api/v1/indicator-values/", {"page_size": 100}).json()["results"]
+    expected = IndicatorValueSerializer(IndicatorValue.objects.select_related("community", "indicator"), many=True).data
+    assert rows == [dict(row) for row in expected]
+    assert any(row["import_batch"] == batch.pk and row["sample_size"] == 7 for row in rows)
