@@ -209,3 +209,9 @@ def test_community_code_cannot_change(editor, api_data):
     response = client.patch(f"/api/v1/communities/{api_data.spare_district.pk}/", {"code": "010199", "name": "Z"}, format="json")
     assert response.status_code == 200
     assert Community.objects.get(pk=api_data.spare_district.pk).code == "010103"
+
+
+def test_docs_serve_swagger_ui_from_our_own_static_files(client, db):
+    page = client.get(reverse("api-docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn.jsdelivr.net" not in page

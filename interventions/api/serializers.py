@@ -7,6 +7,7 @@ import copy
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -126,6 +127,17 @@ class IndicatorSerializer(ModelCleanSerializer):
         ]
 
 
+@extend_schema_serializer(examples=[
+    OpenApiExample(
+        "By stable keys", request_only=True,
+        value={"community": "080101", "indicator": "stunting_u5_pct", "year": 2024, "value": 12.5,
+               "lower": 10.1, "upper": 14.9, "sample_size": 412, "source": "endes"},
+    ),
+    OpenApiExample(
+        "By ids", request_only=True,
+        value={"community_id": 1201, "indicator_id": 2, "year": 2024, "value": 12.5, "source": "endes"},
+    ),
+])
 class IndicatorValueSerializer(ModelCleanSerializer):
     key_fields = ("community", "indicator")
     community = _key_field(Community, "code", help_text=_("UBIGEO code of the community."))
@@ -162,6 +174,15 @@ class PartnerSerializer(ModelCleanSerializer):
         fields = ["id", "name", "acronym", "kind", "website", "contact_email", "is_active"]
 
 
+@extend_schema_serializer(examples=[
+    OpenApiExample(
+        "A partner plans an intervention", request_only=True,
+        value={"community": "080101", "intervention_type": "iron_supplementation",
+               "partner": "Asociación Salud Andina (demo)", "status": "planned",
+               "start_date": "2025-03-01", "end_date": "2026-02-28", "budget_pen": "45000.00",
+               "beneficiaries": 1500, "notes": "Children 6–35 months of the district capital."},
+    ),
+])
 class InterventionSerializer(ModelCleanSerializer):
     key_fields = ("community", "intervention_type", "partner")
     community = _key_field(Community, "code", help_text=_("UBIGEO code of the community."))
