@@ -31,6 +31,21 @@ def no_throttling(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Requests here go through Django's real WSGI handler, whose request signals close
+    "old" connections (CONN_MAX_AGE) — the test's own, inside its transaction. Django's
+    test client unhooks that handler around each request; do the same."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 # Generating the schema needs no database: load it once, at collection, in-process.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 # Examples and fuzzing (positive and negative data); the exhaustive coverage phase would
