@@ -7,6 +7,7 @@ from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Level
+from .partner_scope import is_partner_scoped
 from .models import (
     Community,
     ImportBatch,
@@ -135,6 +136,13 @@ class InterventionAdmin(BaseAdmin):
     autocomplete_fields = ("community", "intervention_type", "partner")
     readonly_fields = ("created_at",)
     date_hierarchy = "start_date"
+
+    # Partner users write their own organisation's interventions through the API only.
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not is_partner_scoped(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not is_partner_scoped(request.user)
 
 
 @admin.register(ImportBatch)

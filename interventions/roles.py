@@ -28,7 +28,8 @@ VIEWABLE_APPS = ["interventions", "modeling"]
 EXTRA = {
     EDITORS: [],
     ANALYSTS: [],
-    PARTNERS: [],
+    # Through the API, and only for their own organisation (interventions/api/permissions.py).
+    PARTNERS: [("interventions", "add_intervention"), ("interventions", "change_intervention")],
 }
 # What Partners may read.
 PARTNER_VIEW = {

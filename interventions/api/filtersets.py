@@ -1,0 +1,191 @@
+"""Filters for every list endpoint, declared explicitly.
+
+Related objects filter both by stable key (``community`` = UBIGEO code, ``indicator`` =
+indicator code, ...) and by id (``community_id``); ``ubigeo__startswith`` selects a
+region's subtree and ``department`` a department's (two-digit code).
+"""
+import django_filters as filters
+from django.core.validators import RegexValidator
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ..choices import (
+    Direction,
+    IndicatorCategory,
+    InterventionCategory,
+    InterventionStatus,
+    Level,
+    PartnerKind,
+    TargetGroup,
+)
+from ..models import (
+    Community,
+    Indicator,
+    IndicatorValue,
+    Intervention,
+    InterventionType,
+    Partner,
+)
+
+__all__ = [
+    "CommunityFilterSet",
+    "IndicatorFilterSet",
+    "IndicatorValueFilterSet",
+    "InterventionTypeFilterSet",
+    "PartnerFilterSet",
+    "InterventionFilterSet",
+]
+
+# Bounds keep every number inside the database column's range, so a wild value is a 400.
+YEAR_BOUNDS = {"min_value": 1900, "max_value": 2100}
+ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+DEPARTMENT_CODE = RegexValidator(r"^[0-9]{2}$", _("A department is a two-digit UBIGEO code, e.g. 08."))
+ID_LIST = RegexValidator(r"^ *[0-9]{1,18} *(, *[0-9]{1,18} *)*$", _("Give one id or several, comma-separated."))
+UBIGEO_PREFIX = RegexValidator(r"^(PE|[0-9]{1,6})$", _("A UBIGEO prefix is 1 to 6 digits, or PE."))
+
+
+class CommunityScopedFilterSet(filters.FilterSet):
+    """``community``, ``community_id``, ``ubigeo__startswith``, ``level`` and
+    ``department`` over a model that points to a community."""
+
+    community_path = "community"
+
+    community = filters.CharFilter(method="filter_community", label=_("Community UBIGEO code(s), comma-separated"))
+    community_id = filters.CharFilter(method="filter_community_id", validators=[ID_LIST], label=_("Community id(s), comma-separated"))
+    ubigeo__startswith = filters.CharFilter(
+        method="filter_ubigeo_prefix", validators=[UBIGEO_PREFIX], label=_("UBIGEO code prefix (a region's subtree)")
+    )
+    level = filters.MultipleChoiceFilter(method="filter_level", choices=Level.choices, label=_("Level"))
+    department = filters.CharFilter(
+        method="filter_ubigeo_prefix", validators=[DEPARTMENT_CODE], label=_("Department (two-digit UBIGEO code)")
+    )
+
+    def _path(self, suffix):
+        return f"{self.community_path}__{suffix}" if self.community_path else suffix
+
+    def filter_community(self, queryset, name, value):
+        codes = [v.strip() for v in value.split(",") if v.strip()]
+        return queryset.filter(**{self._path("code__in"): codes})
+
+    def filter_community_id(self, queryset, name, value):
+        return queryset.filter(**{self._path("id__in"): _parse_ids(value)})
+
+    def filter_ubigeo_prefix(self, queryset, name, value):
+        return queryset.filter(**{self._path("code__startswith"): value})
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(**{self._path("level__in"): value}) if value else queryset
+
+
+def _parse_ids(value):
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+class CommunityFilterSet(CommunityScopedFilterSet):
+    community_path = ""
+    code = filters.CharFilter(method="filter_community", label=_("UBIGEO code(s), comma-separated"))
+    parent = filters.CharFilter(field_name="parent__code", label=_("Parent UBIGEO code"))
+    parent_id = filters.NumberFilter(field_name="parent_id", **ID_BOUNDS)
+
+    class Meta:
+        model = Community
+        fields = ["code", "community", "community_id", "ubigeo__startswith", "level", "department", "parent", "parent_id"]
+
+
+class IndicatorFilterSet(filters.FilterSet):
+    code = filters.CharFilter(method="filter_codes", label=_("Indicator code(s), comma-separated"))
+    indicator = filters.CharFilter(method="filter_codes", label=_("Indicator code(s), comma-separated"))
+    category = filters.MultipleChoiceFilter(choices=IndicatorCategory.choices)
+    direction = filters.MultipleChoiceFilter(choices=Direction.choices)
+
+    class Meta:
+        model = Indicator
+        fields = ["code", "indicator", "category", "direction"]
+
+    def filter_codes(self, queryset, name, value):
+        return queryset.filter(code__in=[v.strip() for v in value.split(",") if v.strip()])
+
+
+class IndicatorValueFilterSet(CommunityScopedFilterSet):
+    indicator = filters.CharFilter(method="filter_indicator", label=_("Indicator code(s), comma-separated"))
+    indicator_id = filters.CharFilter(method="filter_indicator_id", validators=[ID_LIST], label=_("Indicator id(s), comma-separated"))
+    year = filters.NumberFilter(field_name="year", **YEAR_BOUNDS)
+    year__gte = filters.NumberFilter(field_name="year", lookup_expr="gte", **YEAR_BOUNDS)
+    year__lte = filters.NumberFilter(field_name="year", lookup_expr="lte", **YEAR_BOUNDS)
+    source = filters.CharFilter(method="filter_source", label=_("Source(s), comma-separated"))
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "community", "community_id", "ubigeo__startswith", "level", "department",
+            "indicator", "indicator_id", "year", "year__gte", "year__lte", "source",
+        ]
+
+    def filter_indicator(self, queryset, name, value):
+        return queryset.filter(indicator__code__in=[v.strip() for v in value.split(",") if v.strip()])
+
+    def filter_indicator_id(self, queryset, name, value):
+        return queryset.filter(indicator_id__in=_parse_ids(value))
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(source__in=[v.strip() for v in value.split(",") if v.strip()])
+
+
+class InterventionTypeFilterSet(filters.FilterSet):
+    code = filters.CharFilter(method="filter_codes", label=_("Intervention type code(s), comma-separated"))
+    indicator = filters.CharFilter(method="filter_indicator", label=_("Code(s) of the indicator acted on"))
+    indicator_id = filters.NumberFilter(field_name="indicator_id", **ID_BOUNDS)
+    category = filters.MultipleChoiceFilter(choices=InterventionCategory.choices)
+    target_group = filters.MultipleChoiceFilter(choices=TargetGroup.choices)
+    is_active = filters.BooleanFilter()
+
+    class Meta:
+        model = InterventionType
+        fields = ["code", "indicator", "indicator_id", "category", "target_group", "is_active"]
+
+    def filter_codes(self, queryset, name, value):
+        return queryset.filter(code__in=[v.strip() for v in value.split(",") if v.strip()])
+
+    def filter_indicator(self, queryset, name, value):
+        return queryset.filter(indicator__code__in=[v.strip() for v in value.split(",") if v.strip()])
+
+
+class PartnerFilterSet(filters.FilterSet):
+    partner = filters.CharFilter(method="filter_partner", label=_("Partner name or acronym"))
+    kind = filters.MultipleChoiceFilter(choices=PartnerKind.choices)
+    is_active = filters.BooleanFilter()
+
+    class Meta:
+        model = Partner
+        fields = ["partner", "kind", "is_active"]
+
+    def filter_partner(self, queryset, name, value):
+        return queryset.filter(Q(name__iexact=value) | Q(acronym__iexact=value))
+
+
+class InterventionFilterSet(CommunityScopedFilterSet):
+    intervention_type = filters.CharFilter(method="filter_type", label=_("Intervention type code(s), comma-separated"))
+    intervention_type_id = filters.NumberFilter(field_name="intervention_type_id", **ID_BOUNDS)
+    indicator = filters.CharFilter(
+        field_name="intervention_type__indicator__code", label=_("Code of the indicator acted on")
+    )
+    partner = filters.CharFilter(method="filter_partner", label=_("Partner name or acronym"))
+    partner_id = filters.NumberFilter(field_name="partner_id", **ID_BOUNDS)
+    status = filters.MultipleChoiceFilter(choices=InterventionStatus.choices)
+    year = filters.NumberFilter(field_name="start_date__year", label=_("Start year"), **YEAR_BOUNDS)
+    year__gte = filters.NumberFilter(field_name="start_date__year", lookup_expr="gte", label=_("Start year from"), **YEAR_BOUNDS)
+    year__lte = filters.NumberFilter(field_name="start_date__year", lookup_expr="lte", label=_("Start year to"), **YEAR_BOUNDS)
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "community", "community_id", "ubigeo__startswith", "level", "department",
+            "intervention_type", "intervention_type_id", "indicator", "partner", "partner_id",
+            "status", "year", "year__gte", "year__lte",
+        ]
+
+    def filter_type(self, queryset, name, value):
+        return queryset.filter(intervention_type__code__in=[v.strip() for v in value.split(",") if v.strip()])
+
+    def filter_partner(self, queryset, name, value):
+        return queryset.filter(Q(partner__name__iexact=value) | Q(partner__acronym__iexact=value))

@@ -1,0 +1,58 @@
+"""Who may do what through the API.
+
+Reading needs the model's ``view`` permission (NetBox's rule): read access is a
+permission like any other. Writing needs add/change/delete as in the admin. Partner
+users may in addition only touch the interventions of their own organisation.
+"""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from ..partner_scope import is_partner_scoped, partner_of
+
+__all__ = [
+    "MSG_NOT_YOUR_PARTNER",
+    "MSG_NO_PARTNER",
+    "ViewModelPermissions",
+    "OwnPartnerInterventions",
+]
+
+MSG_NOT_YOUR_PARTNER = _(
+    "You act for %(own)s: you can only create or change interventions of your own organisation."
+)
+MSG_NO_PARTNER = _(
+    "Your account is not linked to a partner organisation: ask an administrator to add "
+    "you to one before you create or change interventions."
+)
+
+
+class ViewModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions where GET, HEAD and OPTIONS need ``view_<model>``."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class OwnPartnerInterventions(permissions.BasePermission):
+    """Partner-scoped users write only interventions of the partner they belong to.
+
+    The queryset already hides other partners' interventions from them (so those are
+    404); this check refuses writes by a scoped user that belongs to no partner. The
+    partner named in a request body is checked by the view (``check_partner``).
+    """
+
+    message = MSG_NO_PARTNER
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS or not is_partner_scoped(request.user):
+            return True
+        return partner_of(request.user) is not None
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS or not is_partner_scoped(request.user):
+            return True
+        partner = partner_of(request.user)
+        return partner is not None and obj.partner_id == partner.pk

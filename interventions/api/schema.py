@@ -1,0 +1,77 @@
+"""OpenAPI generation: every operation documents the error responses it can give, all
+with the one error body; indicator values document their wide layout."""
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+
+from .serializers import ErrorSerializer
+
+__all__ = ["AutoSchema"]
+
+ERROR_TEXT = {
+    "400": "Invalid input: the body's `errors` maps each field to its messages.",
+    "401": "No credentials, or wrong ones: send `Authorization: Token <key>`.",
+    "403": "Authenticated, but this account may not do this.",
+    "404": "No such object (or not visible to this account), no such page, or an unknown `format`.",
+    "409": "Conflict: a duplicate, or an object others still refer to.",
+    "413": "The request body is too large.",
+    "429": "Too many requests: wait for the seconds given in `Retry-After`.",
+}
+
+WIDE_ROW = {
+    "type": "object",
+    "description": "One community and year; one more property per indicator code (its value or null).",
+    "properties": {
+        "community": {"type": "string"},
+        "community_id": {"type": "integer"},
+        "community_name": {"type": "string"},
+        "year": {"type": "integer"},
+    },
+    "required": ["community", "community_id", "community_name", "year"],
+    "additionalProperties": {"type": "number", "nullable": True},
+}
+
+
+class AutoSchema(BaseAutoSchema):
+    def _error_codes(self):
+        codes = ["401", "403", "404", "429"]  # 404 also for an unknown ?format=
+        method = self.method.upper()
+        action = getattr(self.view, "action", None)
+        is_detail = action in ("retrieve", "update", "partial_update", "destroy")
+        if method in ("POST", "PUT", "PATCH"):
+            codes += ["400", "409", "413"]
+        if method == "GET" and not is_detail:
+            codes.append("400")  # a bad filter
+        if method == "DELETE":
+            codes.append("409")
+        return sorted(set(codes))
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if getattr(self.view, "schema_public", False):
+            return responses
+        for code in self._error_codes():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[code]), code,
+                    media_types=["application/json"], direction=direction,
+                )
+        for response in responses.values():
+            if "text/csv" in response.get("content", {}):
+                response["content"]["text/csv"] = {"schema": {"type": "string", "description": "CSV with a header line."}}
+        if getattr(self.view, "wide_layout", False) and getattr(self.view, "action", None) == "list":
+            for media_type, content in responses["200"].get("content", {}).items():
+                if media_type != "application/json":
+                    continue
+                paginated = content["schema"]
+                wide = {
+                    "type": "object",
+                    "required": ["count", "results"],
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "next": {"type": "string", "nullable": True, "format": "uri"},
+                        "previous": {"type": "string", "nullable": True, "format": "uri"},
+                        "results": {"type": "array", "items": WIDE_ROW},
+                    },
+                }
+                content["schema"] = {"anyOf": [paginated, wide]}
+        return responses

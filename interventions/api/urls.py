@@ -1,0 +1,20 @@
+"""The one API router. Other apps register their viewsets on ``router`` too."""
+from rest_framework import permissions, routers
+
+from . import views
+
+__all__ = ["router"]
+
+
+class Router(routers.DefaultRouter):
+    class APIRootView(routers.APIRootView):
+        permission_classes = [permissions.IsAuthenticated]
+
+
+router = Router()
+router.register("communities", views.CommunityViewSet)
+router.register("indicators", views.IndicatorViewSet)
+router.register("indicator-values", views.IndicatorValueViewSet)
+router.register("intervention-types", views.InterventionTypeViewSet)
+router.register("partners", views.PartnerViewSet)
+router.register("interventions", views.InterventionViewSet)

@@ -1,0 +1,137 @@
+"""Every error has one body shape and the right status; nothing a client sends is a 500."""
+import json
+
+import pytest
+
+from interventions.api.exceptions import MSG_CONFLICT, MSG_INVALID, MSG_PROTECTED, MSG_TOO_LARGE
+from interventions.choices import Level
+from interventions.models import (
+    MSG_END_BEFORE_START,
+    MSG_PARENT_MISSING,
+    Community,
+    IndicatorValue,
+    Intervention,
+)
+from tests.api_support import *  # noqa: F401,F403
+from tests.api_support import client_for
+
+
+@pytest.fixture
+def api(editor, api_data):
+    return client_for(editor)
+
+
+def error(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == status and isinstance(body["code"], str) and isinstance(body["detail"], str)
+    assert set(body) <= {"status", "code", "detail", "errors"}
+    return body
+
+
+def test_400_model_rules_with_their_own_messages(api, api_data):
+    body = error(api.post("/api/v1/indicator-values/", {
+        "community": "010101", "indicator": "poverty_pct", "year": 2010, "value": 150, "source": "x"}, format="json"), 400)
+    assert body["errors"] == {"value": [api_data.indicators["poverty_pct"].range_message(150.0)]}
+    body = error(api.post("/api/v1/interventions/", {
+        "community": "010101", "intervention_type": "iron_supplementation", "partner": "Asociación A",
+        "start_date": "2025-01-01", "end_date": "2024-01-01", "budget_pen": "10.00"}, format="json"), 400)
+    assert body["errors"] == {"end_date": [str(MSG_END_BEFORE_START)]}
+
+
+def test_400_missing_parent_message(api):
+    body = error(api.post("/api/v1/communities/", {"code": "0302", "name": "X"}, format="json"), 400)
+    assert body["errors"] == {"code": [str(MSG_PARENT_MISSING % {
+        "parent_level": Level.DEPARTMENT.label, "parent_code": "03", "code": "0302"})]}
+
+
+def test_400_field_errors_and_malformed_bodies(api):
+    body = error(api.post("/api/v1/partners/", {"kind": "alien", "website": "no"}, format="json"), 400)
+    assert set(body["errors"]) == {"name", "kind", "website"}
+    body = error(api.post("/api/v1/partners/", data="{not json", content_type="application/json"), 400)
+    assert body["code"] == "parse_error"
+    body = error(api.post("/api/v1/partners/", data=json.dumps([1, 2]), content_type="application/json"), 400)
+    assert body["code"] == "invalid" and "non_field_errors" in body["errors"]
+    error(api.post("/api/v1/partners/", data="name=x", content_type="text/plain"), 415)
+
+
+def test_400_duplicate_is_a_field_error_not_a_crash(api, api_data):
+    v = api_data.value
+    body = error(api.post("/api/v1/indicator-values/", {
+        "community": v.community.code, "indicator": v.indicator.code, "year": v.year, "value": 1, "source": v.source,
+    }, format="json"), 400)
+    assert list(body["errors"]) == ["non_field_errors"]
+
+
+def test_409_when_the_database_refuses_a_duplicate(api, api_data, monkeypatch):
+    # Two clients racing past validation: the unique constraint decides, the API says 409.
+    monkeypatch.setattr(IndicatorValue, "validate_constraints", lambda self, exclude=None: None)
+    monkeypatch.setattr(IndicatorValue, "validate_unique", lambda self, exclude=None: None)
+    v = api_data.value
+    body = error(api.post("/api/v1/indicator-values/", {
+        "community": v.community.code, "indicator": v.indicator.code, "year": v.year, "value": 1, "source": v.source,
+    }, format="json"), 409)
+    assert body == {"status": 409, "code": "conflict", "detail": str(MSG_CONFLICT)}
+    assert api.get("/api/v1/indicators/").status_code == 200  # the connection is still usable
+
+
+def test_409_deleting_a_protected_object_says_why(api, api_data):
+    body = error(api.delete(f"/api/v1/communities/{api_data.communities['0101'].pk}/"), 409)
+    assert body == {"status": 409, "code": "protected", "detail": str(MSG_PROTECTED % {
+        "model": Community._meta.verbose_name, "blockers": f"3 {Community._meta.verbose_name_plural}"})}
+    body = error(api.delete(f"/api/v1/intervention-types/{api_data.itype.pk}/"), 409)
+    assert f"2 {Intervention._meta.verbose_name_plural}" in body["detail"]
+    body = error(api.delete(f"/api/v1/partners/{api_data.partner_a.pk}/"), 409)
+    assert api.get(f"/api/v1/partners/{api_data.partner_a.pk}/").status_code == 200
+
+
+def test_protected_message_text(api, api_data, settings):
+    settings.LANGUAGE_CODE = "en"
+    response = api.delete(f"/api/v1/indicators/{api_data.indicators['poverty_pct'].pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    body = error(response, 409)
+    assert body["detail"] == (
+        "This indicator cannot be deleted: 8 indicator values, 1 intervention type still refer to it. "
+        "Delete or move those first."
+    )
+
+
+def test_401_403_404_405(api, analyst, api_data):
+    body = error(client_for(None).get("/api/v1/communities/"), 401)
+    assert body["code"] == "not_authenticated"
+    anonymous = client_for(None)
+    anonymous.credentials(HTTP_AUTHORIZATION="Token wrong")
+    response = anonymous.get("/api/v1/communities/")
+    assert error(response, 401)["code"] == "authentication_failed" and response["WWW-Authenticate"] == "Token"
+    assert error(client_for(analyst).delete(f"/api/v1/partners/{api_data.spare_partner.pk}/"), 403)["code"] == "permission_denied"
+    assert error(api.get("/api/v1/communities/987654321/"), 404)["code"] == "not_found"
+    assert error(api.get("/api/v1/communities/abc/"), 404)["code"] == "not_found"
+    assert error(api.get("/api/v1/communities/99999999999999999999999/"), 404)["code"] == "not_found"
+    assert error(api.put("/api/v1/communities/", {}, format="json"), 405)["code"] == "method_not_allowed"
+    assert error(api.generic("TRACE", "/api/v1/communities/"), 405)["code"] == "method_not_allowed"
+
+
+def test_413_when_the_body_is_too_large(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = error(api.post("/api/v1/partners/", {"name": "x" * 5000, "kind": "ngo"}, format="json"), 413)
+    assert body == {"status": 413, "code": "too_large", "detail": str(MSG_TOO_LARGE)}
+
+
+def test_429_for_users_and_anonymous_clients(api, settings, client):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"}}
+    for _ in range(3):
+        assert api.get("/api/v1/indicators/").status_code == 200
+    response = api.get("/api/v1/indicators/")
+    body = error(response, 429)
+    assert body["code"] == "throttled" and int(response["Retry-After"]) > 0
+    for _ in range(2):
+        assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/schema/").status_code == 429
+
+
+def test_unknown_api_paths_are_json_404_and_others_html(api, client, db):
+    body = error(api.get("/api/v1/indicator-values/1.5/"), 404)
+    assert body["code"] == "not_found"
+    error(client.get("/api/v1/no-such-thing/"), 404)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
