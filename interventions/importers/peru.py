@@ -312,7 +312,7 @@ class PovertyAdapter(Adapter):
     name = "poverty-2018"
     value_source = "inei-poverty-2018"
     files = ("poverty/Mapa_Pobreza_2018.xlsx",)
-    description = _("INEI poverty map 2018: poverty_pct per district with its 95% interval.")
+    description = _("INEI poverty map 2018: poverty_pct per district with its 95 percent interval.")
 
     def plan(self, file: InputFile, context: Context) -> Plan:
         grid, decimal = read_grid(file)
