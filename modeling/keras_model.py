@@ -148,7 +148,10 @@ def _build(keras, numeric, departments, fill_values, config, y_mean, y_std):
                 units, activation="relu", kernel_regularizer=keras.regularizers.l2(config.l2),
                 name=f"m{m}_dense{i}",
             )(t)
-        outputs.append(layers.Dense(1, name=f"m{m}_out")(t))
+        # Wide and deep: a linear path beside the tower, so a linear signal is learnt easily.
+        outputs.append(layers.Add(name=f"m{m}_sum")([
+            layers.Dense(1, name=f"m{m}_out")(t), layers.Dense(1, name=f"m{m}_linear")(h)
+        ]))
     standardized = outputs[0] if len(outputs) == 1 else layers.Concatenate(name="members")(outputs)
     scaled = layers.Rescaling(scale=float(y_std), offset=float(y_mean), name="to_target_units")(standardized)
     training_model = keras.Model([num_in, dep_in], standardized, name="ensemble_standardized")
