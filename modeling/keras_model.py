@@ -51,6 +51,7 @@ class TrainConfig:
     validation_share: float = 0.15
     unknown_department_share: float = 0.15
     seed: int = 2024
+    baseline_trees: int = 300  # trees of the gradient-boosting and random-forest baselines
 
     def as_dict(self):
         return {**asdict(self), "hidden": list(self.hidden)}
@@ -132,10 +133,12 @@ def _build(keras, numeric, departments, fill_values, config, y_mean, y_std):
     num_in = keras.Input(shape=(n_features,), name="numeric", dtype="float32")
     dep_in = keras.Input(shape=(1,), name="department", dtype="string")
     x = _LAYERS["Imputer"](fill_values, name="impute")(num_in)
-    norm = layers.Normalization(name="normalize")
-    imputed = np.where(np.isnan(numeric), np.asarray(fill_values, dtype="float32"), numeric)
-    norm.adapt(imputed.astype("float32"))
-    x = norm(x)
+    imputed = np.where(np.isnan(numeric), np.asarray(fill_values, dtype="float32"), numeric).astype("float64")
+    # Normalization with the training rows' statistics (what adapt() computes, without a tf.data pass).
+    x = layers.Normalization(
+        mean=imputed.mean(axis=0).tolist(), variance=np.maximum(imputed.var(axis=0), 1e-12).tolist(),
+        name="normalize",
+    )(x)
     vocabulary = sorted(set(departments) - {UNKNOWN_DEPARTMENT})
     lookup = layers.StringLookup(vocabulary=vocabulary, num_oov_indices=1, name="department_lookup")
     e = layers.Embedding(len(vocabulary) + 1, config.embedding_dim, name="department_embedding")(lookup(dep_in))
@@ -200,7 +203,7 @@ def fit_ensemble(numeric, departments, y, weights, sampling_var, *, config: Trai
         keras, numeric[train_idx], departments[train_idx], fill, config, w_mean, y_std
     )
     training_model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), loss="mse"
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate), loss="mse", jit_compile=False
     )
     y_std_units = ((y - w_mean) / y_std).astype("float32")
     target = np.repeat(y_std_units[:, None], config.members, axis=1)

@@ -1,5 +1,7 @@
 """Honest evaluation: cross-validation grouped by department, the Keras ensemble and
 every baseline on the same folds, weighted by sample sizes."""
+import time
+
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +52,7 @@ def department_folds(departments, n_splits=5):
     return list(splitter.split(np.zeros(len(groups)), groups=groups))
 
 
-def _sk_model(name, seed, poverty_index):
+def _sk_model(name, seed, poverty_index, trees=300):
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
     from sklearn.impute import SimpleImputer
@@ -66,24 +68,24 @@ def _sk_model(name, seed, poverty_index):
     if name == "gradient_boosting":
         return make_pipeline(
             SimpleImputer(strategy="median"),
-            GradientBoostingRegressor(n_estimators=300, learning_rate=0.05, max_depth=3, subsample=0.8,
+            GradientBoostingRegressor(n_estimators=trees, learning_rate=0.05, max_depth=3, subsample=0.8,
                                       random_state=seed),
         )
     if name == "random_forest":
         return make_pipeline(
             SimpleImputer(strategy="median"),
-            RandomForestRegressor(n_estimators=300, min_samples_leaf=3, n_jobs=2, random_state=seed),
+            RandomForestRegressor(n_estimators=trees, min_samples_leaf=3, n_jobs=2, random_state=seed),
         )
     raise KeyError(name)
 
 
-def _fit_predict_baseline(name, X_tr, y_tr, w_tr, X_te, seed, poverty_index):
+def _fit_predict_baseline(name, X_tr, y_tr, w_tr, X_te, seed, poverty_index, trees=300):
     """Predictions and a residual σ measured on the training rows."""
     if name == "mean":
         mean = np.average(y_tr, weights=w_tr)
         pred_tr, pred_te = np.full(len(y_tr), mean), np.full(len(X_te), mean)
     else:
-        model = _sk_model(name, seed, poverty_index)
+        model = _sk_model(name, seed, poverty_index, trees)
         last = model.steps[-1][0]
         model.fit(X_tr, y_tr, **{f"{last}__sample_weight": w_tr})
         pred_tr, pred_te = model.predict(X_tr), model.predict(X_te)
@@ -105,20 +107,27 @@ def evaluate(ff: FeatureFrame, *, config, n_splits=5, data=None, log=None) -> di
     poverty_index = ff.numeric.index("poverty_pct") if "poverty_pct" in ff.numeric else 0
     folds = department_folds(deps, n_splits)
     oof = {m: np.zeros((len(y), 3)) for m in METHODS}
+    seconds = dict.fromkeys(METHODS, 0.0)
     for k, (tr, te) in enumerate(folds):
         fold_config = keras_model.TrainConfig(**{**config.__dict__, "seed": config.seed + 1000 * (k + 1)})
+        t0 = time.perf_counter()
         fit = keras_model.fit_ensemble(X[tr], deps[tr], y[tr], w[tr], sv[tr], config=fold_config)
+        seconds["keras"] += time.perf_counter() - t0
         members = keras_model.predict_members(fit.model, X[te], deps[te])
         mean = members.mean(axis=1)
         half = keras_model.Z80 * np.sqrt(members.var(axis=1) + fit.tau**2 + sv[te])
         oof["keras"][te] = np.column_stack([mean, mean - half, mean + half])
         for name in BASELINES:
-            pred, sigma = _fit_predict_baseline(name, X[tr], y[tr], w[tr], X[te], config.seed, poverty_index)
+            t0 = time.perf_counter()
+            pred, sigma = _fit_predict_baseline(name, X[tr], y[tr], w[tr], X[te], config.seed, poverty_index,
+                                                config.baseline_trees)
+            seconds[name] += time.perf_counter() - t0
             half = keras_model.Z80 * np.sqrt(sigma**2 + sv[te])
             oof[name][te] = np.column_stack([pred, pred - half, pred + half])
         log(f"fold {k + 1}/{len(folds)}: test departments {', '.join(sorted(set(deps[te])))}; "
             f"keras stopped after {fit.epochs} epochs")
     result = {m: metrics(y, oof[m][:, 0], oof[m][:, 1], oof[m][:, 2], w) for m in METHODS}
+    log("CV seconds: " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))
     result["_folds"] = [sorted(set(deps[te])) for _, te in folds]
     result["_oof"] = pd.DataFrame({m: oof[m][:, 0] for m in METHODS}, index=data.index)
     return result

@@ -67,7 +67,7 @@ def allocate(costs, values, budget):
     taken = np.zeros(len(costs))
     if budget <= 0 or len(costs) == 0:
         return taken
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where((costs > 0) & (values > 0), values / costs, -1.0)
     order = np.lexsort((np.arange(len(costs)), -ratio))
     order = order[ratio[order] > 0]

@@ -1,6 +1,7 @@
 """Task runs: every train, score and plan job is recorded in a TaskRun row, queued for
 the django-q2 worker with ``transaction.on_commit`` (the worker never reads a row that is
 not committed), and executed by ``run_execute``, which the task wrapper calls."""
+import os
 import traceback
 from datetime import timedelta
 
@@ -59,8 +60,10 @@ def _claim(run_id):
         run.status = TaskStatus.RUNNING
         run.attempts += 1
         run.started_at = timezone.now()
+        note = f"{timezone.now():%H:%M:%S} attempt {run.attempts} in process {os.getpid()}"
         if run.attempts > 1:
-            run.log = [*run.log, f"attempt {run.attempts} (the previous worker stopped before finishing)"]
+            note += " (the previous attempt stopped before finishing)"
+        run.log = [*run.log, note]
         run.save(update_fields=["status", "attempts", "started_at", "log"])
         return run
 

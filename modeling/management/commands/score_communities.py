@@ -8,10 +8,11 @@ class Command(BaseCommand):
     help = "Score every community with a model version (default: every active version)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--version", type=int, default=None, help="model version id")
+        parser.add_argument("--model-version", type=int, default=None, help="model version id")
         parser.add_argument("--year", type=int, default=None)
 
-    def handle(self, *args, version, year, **options):
+    def handle(self, *args, model_version: int | None = None, year=None, **options):
+        version = model_version
         model_version = None
         if version is not None:
             model_version = ModelVersion.objects.filter(pk=version).first()
