@@ -59,3 +59,26 @@ def test_no_communities_message(db):
     with pytest.raises(ValueError) as err:
         build_frame(target="stunting_u5_pct", target_year=2022)
     assert str(err.value) == str(MSG_NO_COMMUNITIES % {"level": "district"})
+
+
+def test_no_tensorflow_at_import_time():
+    """Django start-up, commands and the qcluster parent must not import TensorFlow."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    code = (
+        "import django, sys; django.setup(); "
+        "import modeling.admin, modeling.tasks, modeling.keras_model, modeling.services.runs, "
+        "modeling.services.training, modeling.services.scoring, modeling.services.planning, "
+        "modeling.templatetags.modeling_admin; "
+        "from django.core.management import load_command_class; "
+        "[load_command_class('modeling', c) for c in ('train_model', 'score_communities', 'make_plan', 'queue_models')]; "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True,
+                         env={"DJANGO_SETTINGS_MODULE": "healthplanner.test_settings", "PATH": "/usr/bin:/bin"},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -207,3 +207,17 @@ def test_model_cache_refuses_files_the_platform_did_not_write(tmp_path):
     assert "only .keras files" in str(err.value)
     with pytest.raises(FileNotFoundError):
         keras_model.load_cached(999, "missing.keras")
+
+
+def test_queue_models_runs_train_score_plan_in_order(demo_small, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(keras_model, "FAST_CONFIG", keras_model.TrainConfig.from_dict(TINY_CONFIG))
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("queue_models", "--year", "2022", "--budget", "150000", "--fast", stdout=out)
+    assert out.getvalue().startswith("Queued run ")
+    runs = list(TaskRun.objects.order_by("id"))
+    assert [r.kind for r in runs] == [TaskKind.TRAIN, TaskKind.SCORE, TaskKind.PLAN]
+    assert all(r.status == TaskStatus.SUCCEEDED for r in runs), [r.error for r in runs]
+    plan = runs[2].plan
+    assert plan.status == PlanStatus.COMPUTED and plan.model_version == runs[0].model_version
+    assert plan.total_cost_pen <= Decimal("150000") and plan.items.exists()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import keras_model
 from ..models import ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
 
-__all__ = ["run_enqueue", "run_execute", "run_now", "scheduled_train", "scheduled_score"]
+__all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "scheduled_train", "scheduled_score"]
 
 TASK_PATH = "modeling.tasks.execute_run"
 MSG_UNKNOWN_KIND = _("Unknown task kind “%(kind)s”.")
@@ -130,7 +130,32 @@ def run_execute(*, run_id: int) -> str:
     run.finished_at = timezone.now()
     run.log = lines
     run.save(update_fields=["status", "error", "finished_at", "log", "model_version"])
+    if run.status == TaskStatus.SUCCEEDED and run.params.get("then"):
+        _enqueue_next(run)
     return run.status
+
+
+def _enqueue_next(run):
+    """A pipeline: after a successful run, queue the next step (train → score → plan)."""
+    step, *rest = run.params["then"]
+    target = run.model_version.target if run.model_version_id else None
+    if step["kind"] == TaskKind.SCORE:
+        version = ModelVersion.objects.filter(target=target, status=ModelStatus.ACTIVE).first() or run.model_version
+        run_enqueue(kind=TaskKind.SCORE, model_version=version, user=run.user, params={"then": rest})
+    elif step["kind"] == TaskKind.PLAN:
+        from .planning import plan_create
+
+        plan = plan_create(budget_pen=step["budget"], target=target.code, name=step.get("name", ""), user=run.user)
+        run_enqueue(kind=TaskKind.PLAN, plan=plan, user=run.user, params={"then": rest})
+
+
+def pipeline_enqueue(*, target: str, level: str, year: int, budget_pen, fast: bool = False, user=None) -> TaskRun:
+    """Queue train → score → plan for the worker (the demo's whole job)."""
+    return run_enqueue(kind=TaskKind.TRAIN, user=user, params={
+        "target": target, "level": level, "year": year, "fast": fast,
+        "then": [{"kind": TaskKind.SCORE}, {"kind": TaskKind.PLAN, "budget": str(budget_pen),
+                                             "name": f"{target} {budget_pen} PEN"}],
+    })
 
 
 def _latest_year(target, level):
