@@ -28,6 +28,7 @@ def main():
     parser.add_argument("--fast", action="store_true", help="train the small quick ensemble")
     parser.add_argument("--synthetic", type=int, default=100_000, help="synthetic communities to score")
     parser.add_argument("--naive-sample", type=int, default=100)
+    parser.add_argument("--reuse", action="store_true", help="reuse the active version instead of training")
     args = parser.parse_args()
 
     import django
@@ -41,7 +42,7 @@ def main():
     from interventions.services.demo import seed_demo
     from modeling import keras_model
     from modeling.features import build_frame
-    from modeling.models import CommunityScore
+    from modeling.models import CommunityScore, ModelVersion
     from modeling.services import scoring
     from modeling.services.training import model_version_train
 
@@ -56,12 +57,16 @@ def main():
     if real:
         train_kwargs.update(feature_years=(2017, 2018), min_sample_size=30)
     config = keras_model.FAST_CONFIG if args.fast else keras_model.TrainConfig()
-    t = time.perf_counter()
-    version = model_version_train(**train_kwargs, config=config)
-    train_seconds = time.perf_counter() - t
     data = "real data (SIEN 2022, 2017–2018 features)" if real else "synthetic demo"
-    print(f"training on {data}: {version.n_rows} rows, {train_seconds:.1f} s "
-          f"(CV with 5 baselines and the final ensemble of {config.members})")
+    version = ModelVersion.objects.filter(status="active", target__code="stunting_u5_pct").first() if args.reuse else None
+    if version is None:
+        t = time.perf_counter()
+        version = model_version_train(**train_kwargs, config=config)
+        train_seconds = time.perf_counter() - t
+        print(f"training on {data}: {version.n_rows} rows, {train_seconds:.1f} s "
+              f"(CV with 5 baselines and the final ensemble of {config.members})")
+    else:
+        print(f"reusing version {version.pk} ({data}), trained in {version.training_seconds} s")
     print(f"  keras wMAE {version.metrics['wmae']}, " + ", ".join(
         f"{k} {v['wmae']}" for k, v in version.baselines.items()))
 
@@ -83,6 +88,22 @@ def main():
                         features=list(dict.fromkeys([*version.features, "water_public_network_pct",
                                                      "sewer_public_network_pct"]))).frame
     codes = _synthetic_communities(args.synthetic)
+    try:
+        _score_synthetic(args, version, frame, codes, n_districts, all_seconds)
+    finally:
+        CommunityScore.objects.filter(version=version).delete()
+        Community.objects.filter(name__startswith="Synthetic ", level=Level.DISTRICT).delete()
+        Community.objects.filter(name__startswith="Synthetic ", level=Level.PROVINCE).delete()
+
+
+def _score_synthetic(args, version, frame, codes, n_districts, all_seconds):
+    import numpy as np
+    import pandas as pd
+
+    from interventions.models import Community
+    from modeling import keras_model
+    from modeling.services import scoring
+
     rng = np.random.default_rng(1)
     sample = frame.iloc[rng.integers(len(frame), size=len(codes))].copy()
     numeric = [c for c in version.hyperparameters["numeric_inputs"] if not c.endswith("__missing")]
@@ -117,7 +138,6 @@ def main():
     print(f"naive model.predict per community: {per_row * 1000:.1f} ms/row → all districts ≈ {naive_all:.1f} s "
           f"(×{naive_all / all_seconds:.0f} slower than ours, writes included in ours); "
           f"100k ≈ {naive_big:.0f} s (×{naive_big / big_seconds:.0f})")
-    CommunityScore.objects.filter(version=version).delete()
 
 
 def _synthetic_communities(n):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.db.models import F, Max, Q, Window
 from django.utils.translation import gettext_lazy as _
 
 from interventions.choices import Level
@@ -123,12 +124,16 @@ def build_frame(
     qs = IndicatorValue.objects.filter(community__level=level)
     if region:
         qs = qs.filter(community__code__startswith=region)
+    # Only the latest year of each (community, indicator) leaves the database: a window
+    # function does the choosing, so a frame over sixteen years reads one year's rows.
+    selected = qs.filter(
+        Q(indicator__code__in=wanted, year__gte=first_year, year__lte=last_year)
+        | Q(indicator__code=target, year=target_year)
+    ).annotate(
+        latest=Window(Max("year"), partition_by=[F("community_id"), F("indicator_id")])
+    ).filter(year=F("latest"))
     values = pd.DataFrame(
-        list(
-            qs.filter(indicator__code__in=[*wanted, target], year__lte=max(last_year, target_year))
-            .filter(year__gte=min(first_year, target_year))
-            .values_list("community_id", "indicator__code", "year", "value", "sample_size")
-        ),
+        list(selected.values_list("community_id", "indicator__code", "year", "value", "sample_size")),
         columns=["id", "indicator", "year", "value", "n"],
     )
     past = values[(values["year"] >= first_year) & (values["year"] <= last_year) & values["indicator"].isin(wanted)]

@@ -52,6 +52,9 @@ class TrainConfig:
     unknown_department_share: float = 0.15
     seed: int = 2024
     baseline_trees: int = 300  # trees of the gradient-boosting and random-forest baselines
+    # Training weights are sample sizes to this power: 1 weighs by sample size exactly,
+    # 0.5 keeps a few very large districts from drowning the others.
+    weight_power: float = 1.0
 
     def as_dict(self):
         return {**asdict(self), "hidden": list(self.hidden)}
@@ -207,7 +210,8 @@ def fit_ensemble(numeric, departments, y, weights, sampling_var, *, config: Trai
     )
     y_std_units = ((y - w_mean) / y_std).astype("float32")
     target = np.repeat(y_std_units[:, None], config.members, axis=1)
-    sw = (weights / weights[train_idx].mean()).astype("float32")
+    powered = np.power(weights, config.weight_power)
+    sw = (powered / powered[train_idx].mean()).astype("float32")
     fit_kwargs = {}
     callbacks = []
     if n_val:

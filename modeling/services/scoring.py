@@ -1,9 +1,13 @@
 """Score every community at a model's level: predicted burden with its 80% interval,
 expected cases averted per intervention type (LiST), cost per case averted, and a
 priority combining burden, poverty and cost-effectiveness, each component stored."""
+import csv
+import io
+import json
+
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
@@ -92,20 +96,21 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     out["priority"] = 100.0 * (
         weights["burden"] * burden + weights["equity"] * equity + weights["cost_effectiveness"] * ce
     ) / total
+    # Build the per-community JSON column from whole columns (no per-element numpy access).
+    columns = {}
+    for code, (c0, pool, averted, beneficiaries, cost, per_case) in details.items():
+        columns[code] = list(zip(
+            np.round(c0, 4).tolist(), np.round(pool, 1).tolist(), np.round(averted, 3).tolist(),
+            np.round(beneficiaries, 1).tolist(), np.round(cost, 2).tolist(),
+            [None if v != v else v for v in np.round(per_case, 2).tolist()],
+        ))
+    keys = ("coverage_now", "beneficiary_pool", "cases_averted", "beneficiaries", "cost_pen",
+            "cost_per_case_averted_pen")
+    combined_cases = np.round(out["cases_averted_all"].to_numpy(), 3).tolist()
     rows = []
-    for i in range(len(frame)):
-        item = {}
-        for code, (c0, pool, averted, beneficiaries, cost, per_case) in details.items():
-            item[code] = {
-                "coverage_now": round(float(c0[i]), 4),
-                "beneficiary_pool": round(float(pool[i]), 1),
-                "cases_averted": round(float(averted[i]), 3),
-                "beneficiaries": round(float(beneficiaries[i]), 1),
-                "cost_pen": round(float(cost[i]), 2),
-                "cost_per_case_averted_pen": None if np.isnan(per_case[i]) else round(float(per_case[i]), 2),
-            }
-        item["_combined"] = {"cases_averted": round(float(out["cases_averted_all"].iat[i]), 3),
-                             "max_coverage": max_coverage}
+    for i, total in enumerate(combined_cases):
+        item = {code: dict(zip(keys, values[i])) for code, values in columns.items()}
+        item["_combined"] = {"cases_averted": total, "max_coverage": max_coverage}
         rows.append(item)
     out["interventions"] = rows
     return out
@@ -115,25 +120,50 @@ def _types_for(version):
     return list(InterventionType.objects.filter(indicator=version.target, is_active=True).order_by("code"))
 
 
+SCORE_COLUMNS = (
+    "version_id", "community_id", "year", "observed", "predicted", "lower", "upper", "target_population",
+    "cases", "poverty", "priority", "burden_component", "equity_component", "cost_effectiveness_component",
+    "interventions",
+)
+
+
 @transaction.atomic
 def _write(version, year, scores, communities):
-    """Replace the version's scores in one transaction: readers see old or new, never half."""
+    """Replace the version's scores in one transaction: readers see old or new, never half.
+    On PostgreSQL the rows go in with COPY; elsewhere with bulk_create."""
     CommunityScore.objects.filter(version=version).delete()
-    objs = [
-        CommunityScore(
-            version=version, community_id=communities[code], year=year,
-            observed=None if pd.isna(r.observed) else float(r.observed),
-            predicted=float(r.predicted), lower=float(r.lower), upper=float(r.upper),
-            target_population=float(r.target_population), cases=float(r.cases),
-            poverty=None if pd.isna(r.poverty) else float(r.poverty), priority=float(r.priority),
-            burden_component=float(r.burden_component), equity_component=float(r.equity_component),
-            cost_effectiveness_component=float(r.cost_effectiveness_component),
-            interventions=r.interventions,
-        )
-        for code, r in zip(scores.index, scores.itertuples(index=False))
+    ids = [communities[code] for code in scores.index]
+    nullable = lambda a: [None if v != v else v for v in a]  # noqa: E731 - NaN → NULL
+    columns = [
+        [version.pk] * len(ids), ids, [year] * len(ids), nullable(scores["observed"].astype(float).tolist()),
+        *(scores[c].astype(float).tolist() for c in ("predicted", "lower", "upper", "target_population", "cases")),
+        nullable(scores["poverty"].astype(float).tolist()),
+        *(scores[c].astype(float).tolist() for c in ("priority", "burden_component", "equity_component",
+                                                     "cost_effectiveness_component")),
+        scores["interventions"].tolist(),
     ]
-    CommunityScore.objects.bulk_create(objs, batch_size=5000)
-    return len(objs)
+    rows = list(zip(*columns))
+    if connection.vendor == "postgresql":
+        _copy(rows)
+    else:
+        CommunityScore.objects.bulk_create(
+            [CommunityScore(**dict(zip(SCORE_COLUMNS, row))) for row in rows], batch_size=2000
+        )
+    return len(rows)
+
+
+def _copy(rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["" if v is None else (json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v)
+                         for v in row])
+    buffer.seek(0)
+    table = CommunityScore._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(SCORE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer
+        )
 
 
 def score_version(*, version: ModelVersion, year: int | None = None, max_coverage=DEFAULT_MAX_COVERAGE,
