@@ -8,10 +8,11 @@ from scipy.optimize import linprog
 from modeling.services.impact import combined_reduction, list_reduction
 from modeling.services.planning import SEGMENTS, allocate, segment_table
 
-pieces = st.lists(
-    st.tuples(st.floats(0.0, 5000.0, allow_nan=False), st.floats(0.0, 50.0, allow_nan=False)),
-    min_size=0, max_size=40,
-)
+# Money in soles (a cent at least, or nothing) and cases averted (a thousandth at least, or none):
+# sub-cent costs only test the LP solver's tolerances, not the plan.
+costs_st = st.one_of(st.just(0.0), st.floats(0.01, 5000.0, allow_nan=False))
+values_st = st.one_of(st.just(0.0), st.floats(0.001, 50.0, allow_nan=False))
+pieces = st.lists(st.tuples(costs_st, values_st), min_size=0, max_size=40)
 budgets = st.floats(0.0, 100000.0, allow_nan=False)
 
 
