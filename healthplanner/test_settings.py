@@ -5,6 +5,7 @@ creates and destroys its own ``test_`` database on that server.
 """
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 
@@ -27,3 +28,4 @@ MEDIA_ROOT = os.path.realpath(tempfile.mkdtemp(prefix="healthplanner-test-media-
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 LANGUAGE_CODE = "es"
 BASE_DIR = BASE_DIR
+MODEL_FILES_ROOT = Path(MEDIA_ROOT) / "models"

@@ -27,7 +27,12 @@ VIEWABLE_APPS = ["interventions", "modeling"]
 # Extra permissions by role: (app_label, codename). Later issues add theirs here.
 EXTRA = {
     EDITORS: [],
-    ANALYSTS: [],
+    ANALYSTS: [
+        # modeling (issue 4): train, score and plan with models; create and edit plans.
+        ("modeling", "run_models"),
+        ("modeling", "add_plan"),
+        ("modeling", "change_plan"),
+    ],
     # Through the API, and only for their own organisation (interventions/api/permissions.py).
     PARTNERS: [("interventions", "add_intervention"), ("interventions", "change_intervention")],
 }

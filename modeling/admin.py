@@ -1,0 +1,190 @@
+"""Admin for the model registry, runs, scores and plans: thin callers of the services."""
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from interventions.admin import CommunityDepartmentFilter
+
+from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
+from .services.evaluation import BASELINES
+from .services.runs import run_enqueue
+from .services.training import model_version_promote
+
+RUN_PERMISSION = "modeling.run_models"
+MSG_QUEUED = _("%(kind)s queued as run %(run)s: follow it under Task runs.")
+METRIC_NAMES = (("wmae", _("weighted MAE")), ("rmse", _("RMSE")), ("r2", _("R²")), ("coverage80", _("80% coverage")))
+
+
+def metrics_table(version):
+    """Keras metrics next to every baseline's, best weighted MAE in bold."""
+    rows = [("keras", version.metrics or {})] + [(b, (version.baselines or {}).get(b, {})) for b in BASELINES]
+    best = min((m.get("wmae") for _n, m in rows if m.get("wmae") is not None), default=None)
+    header = format_html_join("", "<th>{}</th>", ((label,) for _k, label in METRIC_NAMES))
+    body = format_html_join(
+        "", "<tr><td>{}</td>{}</tr>",
+        (
+            (
+                format_html("<strong>{}</strong>", name) if m.get("wmae") == best else name,
+                format_html_join("", "<td>{}</td>", ((m.get(k, "—"),) for k, _l in METRIC_NAMES)),
+            )
+            for name, m in rows
+        ),
+    )
+    return format_html('<table class="modeling-metrics"><thead><tr><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+                       _("method"), header, body)
+
+
+class RunModelsMixin:
+    def has_run_models_permission(self, request):
+        return request.user.has_perm(RUN_PERMISSION)
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(RunModelsMixin, admin.ModelAdmin):
+    list_display = ("id", "target", "level", "target_year", "status", "cv_wmae", "best_baseline",
+                    "n_rows", "training_seconds", "trained_by", "created_at")
+    list_filter = ("status", "target", "level", "target_year")
+    search_fields = ("target__code", "fingerprint", "file_path")
+    list_select_related = ("target", "trained_by")
+    actions = ["train_now", "score_with_version", "promote"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields] + ["metrics_next_to_baselines"]
+    fieldsets = (
+        (None, {"fields": ("target", "level", "target_year", "status", "n_rows", "training_seconds")}),
+        (_("Held-out metrics (department-grouped CV)"), {"fields": ("metrics_next_to_baselines",)}),
+        (_("Training data and settings"), {"fields": ("features", "fingerprint", "hyperparameters", "file_path")}),
+        (_("Record"), {"fields": ("trained_by", "promoted_by", "promoted_at", "created_at", "metrics", "baselines")}),
+    )
+
+    def has_add_permission(self, request):
+        return False  # versions come from training only
+
+    @admin.display(description=_("CV weighted MAE"))
+    def cv_wmae(self, obj):
+        return obj.wmae
+
+    @admin.display(description=_("best baseline"))
+    def best_baseline(self, obj):
+        items = [(m.get("wmae"), name) for name, m in (obj.baselines or {}).items() if m.get("wmae") is not None]
+        if not items:
+            return "—"
+        wmae, name = min(items)
+        return f"{name} {wmae}"
+
+    @admin.display(description=_("metrics next to baselines"))
+    def metrics_next_to_baselines(self, obj):
+        return metrics_table(obj)
+
+    @admin.action(description=_("Train now (same target, level and year)"), permissions=["run_models"])
+    def train_now(self, request, queryset):
+        with transaction.atomic():
+            for v in queryset.select_related("target"):
+                hyper = v.hyperparameters or {}
+                run = run_enqueue(kind=TaskKind.TRAIN, user=request.user, params={
+                    "target": v.target.code, "level": v.level, "year": v.target_year, "features": v.features,
+                    "feature_years": hyper.get("feature_years"), "min_sample_size": hyper.get("min_sample_size"),
+                })
+                self.message_user(request, MSG_QUEUED % {"kind": _("Training"), "run": run.pk})
+
+    @admin.action(description=_("Score with this version"), permissions=["run_models"])
+    def score_with_version(self, request, queryset):
+        with transaction.atomic():
+            for v in queryset:
+                run = run_enqueue(kind=TaskKind.SCORE, model_version=v, user=request.user)
+                self.message_user(request, MSG_QUEUED % {"kind": _("Scoring"), "run": run.pk})
+
+    @admin.action(description=_("Promote to active"), permissions=["run_models"])
+    def promote(self, request, queryset):
+        for v in queryset:
+            try:
+                model_version_promote(version=v, user=request.user)
+            except ValueError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("Version %(id)s is now active.") % {"id": v.pk})
+
+
+@admin.register(TaskRun)
+class TaskRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "status", "created_at", "started_at", "finished_at", "seconds", "attempts",
+                    "model_version", "plan", "user")
+    list_filter = ("kind", "status")
+    search_fields = ("error", "task_id")
+    list_select_related = ("model_version__target", "plan", "user")
+    readonly_fields = ("kind", "status", "params", "task_id", "attempts", "created_at", "started_at",
+                       "finished_at", "error", "log_lines", "user", "model_version", "plan")
+    exclude = ("log",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("log"))
+    def log_lines(self, obj):
+        return format_html("<pre>{}</pre>", "\n".join(obj.log or []))
+
+
+@admin.register(CommunityScore)
+class CommunityScoreAdmin(admin.ModelAdmin):
+    list_display = ("community", "version", "year", "observed", "predicted", "lower", "upper", "poverty",
+                    "priority", "burden_component", "equity_component", "cost_effectiveness_component")
+    list_filter = ("version", "community__level", CommunityDepartmentFilter)
+    search_fields = ("community__code", "community__name")
+    list_select_related = ("community", "version__target")
+    readonly_fields = [f.name for f in CommunityScore._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    can_delete = False
+    fields = ("rank", "community", "intervention_type", "beneficiaries", "coverage_before", "coverage_after",
+              "cost_pen", "cases_averted", "cases_averted_lower", "cases_averted_upper", "selection_probability",
+              "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(RunModelsMixin, SimpleHistoryAdmin):
+    list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "total_cases_averted", "region",
+                    "equity_weight", "model_version", "created_by", "created_at")
+    list_filter = ("status", "model_version")
+    search_fields = ("name", "region__code", "region__name")
+    list_select_related = ("region", "model_version__target", "created_by")
+    autocomplete_fields = ("region",)
+    filter_horizontal = ("intervention_types",)
+    inlines = [PlanItemInline]
+    actions = ["compute"]
+    readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
+                       "cases_averted_lower", "cases_averted_upper", "objective", "created_by", "created_at",
+                       "computed_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        run = run_enqueue(kind=TaskKind.PLAN, plan=form.instance, user=request.user)
+        self.message_user(request, MSG_QUEUED % {"kind": _("Plan"), "run": run.pk})
+
+    @admin.action(description=_("Compute the plan again"), permissions=["run_models"])
+    def compute(self, request, queryset):
+        with transaction.atomic():
+            for plan in queryset:
+                run = run_enqueue(kind=TaskKind.PLAN, plan=plan, user=request.user)
+                self.message_user(request, MSG_QUEUED % {"kind": _("Plan"), "run": run.pk})

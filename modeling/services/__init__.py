@@ -1,0 +1,1 @@
+"""Services: every write the modeling app does (train, score, plan, promote, runs)."""

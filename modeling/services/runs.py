@@ -1,0 +1,197 @@
+"""Task runs: every train, score and plan job is recorded in a TaskRun row, queued for
+the django-q2 worker with ``transaction.on_commit`` (the worker never reads a row that is
+not committed), and executed by ``run_execute``, which the task wrapper calls."""
+import os
+import traceback
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+from .. import keras_model
+from ..models import ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
+
+__all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "scheduled_train", "scheduled_score"]
+
+TASK_PATH = "modeling.tasks.execute_run"
+MSG_UNKNOWN_KIND = _("Unknown task kind “%(kind)s”.")
+
+
+@transaction.atomic
+def run_create(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None) -> TaskRun:
+    run = TaskRun(kind=kind, params=params or {}, user=user, model_version=model_version, plan=plan)
+    run.full_clean()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def run_enqueue(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None) -> TaskRun:
+    """Record a run and hand it to the worker once this transaction commits."""
+    from django_q.tasks import async_task
+
+    run = run_create(kind=kind, params=params, user=user, model_version=model_version, plan=plan)
+
+    def send():
+        task_id = async_task(TASK_PATH, run.pk, task_name=f"{kind}-run-{run.pk}", group=f"modeling-{kind}")
+        TaskRun.objects.filter(pk=run.pk, task_id="").update(task_id=str(task_id or "")[:64])
+
+    transaction.on_commit(send)
+    return run
+
+
+def run_now(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None) -> TaskRun:
+    """Record a run and execute it in this process (management commands)."""
+    run = run_create(kind=kind, params=params, user=user, model_version=model_version, plan=plan)
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def _claim(run_id):
+    """Mark the run as running; returns None when it already finished (a retried task
+    whose first attempt completed must not run a second time)."""
+    with transaction.atomic():
+        run = TaskRun.objects.select_for_update().get(pk=run_id)
+        if run.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+            return None
+        run.status = TaskStatus.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        note = f"{timezone.now():%H:%M:%S} attempt {run.attempts} in process {os.getpid()}"
+        if run.attempts > 1:
+            note += " (the previous attempt stopped before finishing)"
+        run.log = [*run.log, note]
+        run.save(update_fields=["status", "attempts", "started_at", "log"])
+        return run
+
+
+def _train(run, log):
+    params = run.params
+    base = keras_model.FAST_CONFIG if params.get("fast") else keras_model.TrainConfig()
+    config = keras_model.TrainConfig.from_dict({**base.as_dict(), **(params.get("config") or {})})
+    from .training import model_version_train
+
+    version = model_version_train(
+        target=params["target"], level=params.get("level", "district"), target_year=int(params["year"]),
+        features=params.get("features"), feature_years=tuple(params["feature_years"]) if params.get("feature_years") else None,
+        min_sample_size=params.get("min_sample_size"), config=config, n_splits=int(params.get("n_splits", 5)),
+        user=run.user, log=log,
+    )
+    run.model_version = version
+
+
+def _score(run, log):
+    from .scoring import score_active, score_version
+
+    if run.model_version_id:
+        score_version(version=run.model_version, year=run.params.get("year"), log=log)
+    else:
+        score_active(log=log)
+
+
+def _plan(run, log):
+    from .planning import plan_compute
+
+    plan_compute(plan=run.plan, log=log)
+
+
+HANDLERS = {TaskKind.TRAIN: _train, TaskKind.SCORE: _score, TaskKind.PLAN: _plan}
+
+
+def run_execute(*, run_id: int) -> str:
+    """Execute a run; its status, times, log and error are saved whatever happens.
+    Returns the final status. Errors are recorded, not re-raised: retrying a failed
+    training would only fail again and hold the worker."""
+    run = _claim(run_id)
+    if run is None:
+        return TaskRun.objects.get(pk=run_id).status
+    lines = list(run.log)
+
+    def log(line):
+        lines.append(f"{timezone.now():%H:%M:%S} {line}")
+        TaskRun.objects.filter(pk=run.pk).update(log=lines)
+
+    handler = HANDLERS.get(run.kind)
+    try:
+        if handler is None:
+            raise ValueError(MSG_UNKNOWN_KIND % {"kind": run.kind})
+        handler(run, log)
+    except Exception as exc:  # recorded on the run, shown in the admin
+        run.status = TaskStatus.FAILED
+        run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
+        lines.append(f"{timezone.now():%H:%M:%S} failed: {type(exc).__name__}: {exc}")
+        if run.kind == TaskKind.PLAN and run.plan_id:
+            Plan.objects.filter(pk=run.plan_id).update(status="failed")
+    else:
+        run.status = TaskStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.log = lines
+    run.save(update_fields=["status", "error", "finished_at", "log", "model_version"])
+    if run.status == TaskStatus.SUCCEEDED and run.params.get("then"):
+        _enqueue_next(run)
+    return run.status
+
+
+def _enqueue_next(run):
+    """A pipeline: after a successful run, queue the next step (train → score → plan)."""
+    step, *rest = run.params["then"]
+    target = run.model_version.target if run.model_version_id else None
+    if step["kind"] == TaskKind.SCORE:
+        version = ModelVersion.objects.filter(target=target, status=ModelStatus.ACTIVE).first() or run.model_version
+        run_enqueue(kind=TaskKind.SCORE, model_version=version, user=run.user, params={"then": rest})
+    elif step["kind"] == TaskKind.PLAN:
+        from .planning import plan_create
+
+        plan = plan_create(budget_pen=step["budget"], target=target.code, name=step.get("name", ""), user=run.user)
+        run_enqueue(kind=TaskKind.PLAN, plan=plan, user=run.user, params={"then": rest})
+
+
+def pipeline_enqueue(*, target: str, level: str, year: int, budget_pen, fast: bool = False, user=None) -> TaskRun:
+    """Queue train → score → plan for the worker (the demo's whole job)."""
+    return run_enqueue(kind=TaskKind.TRAIN, user=user, params={
+        "target": target, "level": level, "year": year, "fast": fast,
+        "then": [{"kind": TaskKind.SCORE}, {"kind": TaskKind.PLAN, "budget": str(budget_pen),
+                                             "name": f"{target} {budget_pen} PEN"}],
+    })
+
+
+def _latest_year(target, level):
+    from django.db.models import Max
+
+    from interventions.models import IndicatorValue
+
+    return IndicatorValue.objects.filter(indicator__code=target, community__level=level).aggregate(y=Max("year"))["y"]
+
+
+def scheduled_train(*, default_target="stunting_u5_pct", level="district") -> list[int]:
+    """Weekly: retrain every active model on the latest year of its target (or the
+    default target when none is active yet). Returns the queued run ids."""
+    jobs = {(v.target.code, v.level): v.hyperparameters for v in ModelVersion.objects.filter(
+        status=ModelStatus.ACTIVE).select_related("target")}
+    if not jobs:
+        jobs = {(default_target, level): {}}
+    ids = []
+    for (target, lvl), hyper in sorted(jobs.items()):
+        year = _latest_year(target, lvl)
+        if year is None:
+            continue
+        params = {"target": target, "level": lvl, "year": year,
+                  "feature_years": hyper.get("feature_years"), "min_sample_size": hyper.get("min_sample_size")}
+        ids.append(run_enqueue(kind=TaskKind.TRAIN, params=params).pk)
+    return ids
+
+
+def scheduled_score() -> list[int]:
+    """Nightly: rescore every active version."""
+    return [run_enqueue(kind=TaskKind.SCORE, model_version=v).pk
+            for v in ModelVersion.objects.filter(status=ModelStatus.ACTIVE)]
+
+
+def stale_runs(*, older_than=timedelta(hours=2)):
+    return TaskRun.objects.filter(status=TaskStatus.RUNNING, started_at__lt=timezone.now() - older_than)
+
+
+__all__ += ["run_create", "stale_runs"]

@@ -1,0 +1,126 @@
+"""Train a model version: grouped CV against the baselines, then the final ensemble on
+every labelled row, saved under MODEL_FILES_ROOT, registered by the registry rule."""
+import time
+import uuid
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from interventions.choices import Level
+from interventions.models import Indicator
+
+from .. import keras_model
+from ..features import DEFAULT_FEATURES, DEPARTMENT, TARGET, WEIGHT, build_frame
+from ..models import ModelStatus, ModelVersion
+from .evaluation import BASELINES, evaluate, sampling_variance
+
+__all__ = ["model_version_train", "model_version_promote", "MSG_UNKNOWN_TARGET"]
+
+MSG_UNKNOWN_TARGET = _("There is no indicator with the code “%(code)s”.")
+MSG_ALREADY_ACTIVE = _("Version %(id)s is already the active model.")
+MSG_RETIRED = _("Version %(id)s is retired: train a new one instead.")
+
+
+def model_version_train(
+    *,
+    target: str,
+    level: str = Level.DISTRICT,
+    target_year: int,
+    features=None,
+    feature_years: tuple[int, int] | None = None,
+    min_sample_size: int | None = None,
+    config: keras_model.TrainConfig | None = None,
+    n_splits: int = 5,
+    user=None,
+    log=None,
+) -> ModelVersion:
+    """Evaluate, train and register a new version. Nothing is written to the registry
+    unless every step succeeded, so a failure leaves the active version as it was."""
+    log = log or (lambda line: None)
+    config = config or keras_model.TrainConfig()
+    indicator = Indicator.objects.filter(code=target).first()
+    if indicator is None:
+        raise ValueError(MSG_UNKNOWN_TARGET % {"code": target})
+    started = time.perf_counter()
+    ff = build_frame(
+        target=target, level=level, target_year=target_year,
+        features=list(features or DEFAULT_FEATURES), feature_years=feature_years,
+    )
+    data = ff.labelled
+    if min_sample_size:
+        data = data[data[WEIGHT] >= min_sample_size]
+    log(f"frame: {len(ff.frame)} communities, {len(data)} with {target} measured in {target_year}; "
+        f"fingerprint {ff.fingerprint[:12]}")
+    result = evaluate(ff, config=config, n_splits=n_splits, data=data, log=log)
+    X = data[ff.numeric].to_numpy(dtype="float64")
+    y = data[TARGET].to_numpy(dtype="float64")
+    w = data[WEIGHT].to_numpy(dtype="float64")
+    fit = keras_model.fit_ensemble(
+        X, data[DEPARTMENT].to_numpy().astype(str), y, w, sampling_variance(y, w), config=config
+    )
+    name = f"{target}/{level}/{target_year}-{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.keras"
+    relative = keras_model.save_model(fit.model, name)
+    seconds = round(time.perf_counter() - started, 2)
+    log(f"final ensemble: {fit.epochs} epochs, residual σ {fit.tau:.3f}; saved {relative} ({seconds} s)")
+    hyper = {
+        **config.as_dict(), "tau": fit.tau, "final_epochs": fit.epochs, "n_splits": n_splits,
+        "feature_years": list(feature_years) if feature_years else None, "min_sample_size": min_sample_size,
+        "numeric_inputs": ff.numeric, "folds": result["_folds"],
+    }
+    return _register(
+        indicator=indicator, level=level, target_year=target_year, features=ff.features,
+        fingerprint=ff.fingerprint, n_rows=len(data), hyper=hyper,
+        metrics=result["keras"], baselines={b: result[b] for b in BASELINES},
+        seconds=seconds, relative=relative, user=user, log=log,
+    )
+
+
+@transaction.atomic
+def _register(*, indicator, level, target_year, features, fingerprint, n_rows, hyper, metrics,
+              baselines, seconds, relative, user, log) -> ModelVersion:
+    """The registry rule: the new version becomes active only if its CV weighted MAE
+    beats the active version's; otherwise it stays a candidate."""
+    active = (
+        ModelVersion.objects.select_for_update()
+        .filter(target=indicator, level=level, status=ModelStatus.ACTIVE).first()
+    )
+    version = ModelVersion(
+        target=indicator, level=level, target_year=target_year, features=features,
+        fingerprint=fingerprint, n_rows=n_rows, hyperparameters=hyper, metrics=metrics,
+        baselines=baselines, training_seconds=seconds, file_path=relative, trained_by=user,
+        status=ModelStatus.CANDIDATE,
+    )
+    version.full_clean()
+    version.save()
+    if active is None or metrics["wmae"] < (active.wmae if active.wmae is not None else np.inf):
+        if active is not None:
+            active.status = ModelStatus.RETIRED
+            active.save(update_fields=["status"])
+        version.status = ModelStatus.ACTIVE
+        version.promoted_at = timezone.now()
+        version.save(update_fields=["status", "promoted_at"])
+        log(f"version {version.pk} is now active (weighted MAE {metrics['wmae']})")
+    else:
+        log(f"version {version.pk} stays a candidate: weighted MAE {metrics['wmae']} does not beat "
+            f"active version {active.pk} ({active.wmae})")
+    return version
+
+
+@transaction.atomic
+def model_version_promote(*, version: ModelVersion, user=None) -> ModelVersion:
+    """Make a candidate the active version by hand (recorded), retiring the active one."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == ModelStatus.ACTIVE:
+        raise ValueError(MSG_ALREADY_ACTIVE % {"id": version.pk})
+    if version.status == ModelStatus.RETIRED:
+        raise ValueError(MSG_RETIRED % {"id": version.pk})
+    ModelVersion.objects.select_for_update().filter(
+        target=version.target, level=version.level, status=ModelStatus.ACTIVE
+    ).update(status=ModelStatus.RETIRED)
+    version.status = ModelStatus.ACTIVE
+    version.promoted_by = user
+    version.promoted_at = timezone.now()
+    version.save(update_fields=["status", "promoted_by", "promoted_at"])
+    return version

@@ -1,0 +1,223 @@
+"""Train, score and plan on the small demo in django-q2's sync mode, through the same
+services, task wrapper and admin actions users trigger."""
+import json
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from interventions.models import Community, InterventionType
+from modeling import keras_model
+from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun, TaskStatus
+from modeling.services import training
+from modeling.services.evaluation import BASELINES
+from modeling.services.impact import list_reduction
+from modeling.services.planning import plan_compute, plan_create
+from modeling.services.runs import run_enqueue
+from tests.modeling_helpers import TINY_CONFIG, TRAIN_PARAMS
+
+pytestmark = pytest.mark.django_db
+
+
+def _train(capture):
+    with capture(execute=True):
+        run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+    run.refresh_from_db()
+    return run
+
+
+def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_commit_callbacks, superuser, client):
+    run = _train(django_capture_on_commit_callbacks)
+    assert run.status == TaskStatus.SUCCEEDED, run.error
+    assert run.started_at <= run.finished_at and run.attempts == 1
+    assert any("fold 3/3" in line for line in run.log)
+    version = run.model_version
+    assert version.status == ModelStatus.ACTIVE and version.n_rows == 334
+    assert set(version.metrics) == {"wmae", "rmse", "r2", "coverage80"}
+    assert set(version.baselines) == set(BASELINES)
+    assert version.metrics["wmae"] < version.baselines["mean"]["wmae"]
+    path = (Path(settings.MODEL_FILES_ROOT) / version.file_path).resolve()
+    assert path.is_file() and path.suffix == ".keras"
+    assert path.is_relative_to(Path(settings.MODEL_FILES_ROOT).resolve())
+
+    # Score: every district, with intervals, components and LiST impacts.
+    with django_capture_on_commit_callbacks(execute=True):
+        score_run = run_enqueue(kind=TaskKind.SCORE, model_version=version)
+    score_run.refresh_from_db()
+    assert score_run.status == TaskStatus.SUCCEEDED, score_run.error
+    scores = CommunityScore.objects.filter(version=version)
+    assert scores.count() == Community.objects.filter(level="district").count()
+    s = scores.get(community__code="010102")
+    assert s.lower <= s.predicted <= s.upper and s.year == 2024
+    assert s.priority == pytest.approx(100 * (s.burden_component + s.equity_component + s.cost_effectiveness_component) / 3)
+    stunting_types = set(InterventionType.objects.filter(indicator__code="stunting_u5_pct").values_list("code", flat=True))
+    assert set(s.interventions) == stunting_types | {"_combined"}
+    water = InterventionType.objects.get(code="safe_water")
+    info = s.interventions["safe_water"]
+    expected = s.cases * list_reduction(water.effect_relative, 1.0, info["coverage_now"], 0.9)
+    assert info["cases_averted"] == pytest.approx(expected, abs=1e-3)
+    assert info["cost_per_case_averted_pen"] == pytest.approx(info["cost_pen"] / info["cases_averted"], rel=1e-2)
+
+    # Plan: within budget, traceable, deterministic.
+    plan = plan_create(budget_pen=Decimal("300000"), region=Community.objects.get(code="02"), draws=50)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_run = run_enqueue(kind=TaskKind.PLAN, plan=plan)
+    plan_run.refresh_from_db()
+    assert plan_run.status == TaskStatus.SUCCEEDED, plan_run.error
+    plan.refresh_from_db()
+    items = list(plan.items.all())
+    assert plan.status == PlanStatus.COMPUTED and items
+    assert plan.total_cost_pen <= plan.budget_pen and sum(i.cost_pen for i in items) == plan.total_cost_pen
+    assert plan.total_cost_pen > plan.budget_pen - Decimal("1")
+    assert all(i.community.code.startswith("02") for i in items)
+    assert all(i.cost_pen >= 0 and i.beneficiaries >= 0 and 0 <= i.selection_probability <= 1 for i in items)
+    assert all(i.cases_averted_lower <= i.cases_averted <= i.cases_averted_upper for i in items)
+    assert plan.model_version == version and plan.fingerprint == version.fingerprint
+    assert {c["code"] for c in plan.catalogue} == stunting_types
+    first = [(i.community_id, i.intervention_type_id, i.cost_pen, i.selection_probability) for i in items]
+    plan_compute(plan=plan)
+    assert [(i.community_id, i.intervention_type_id, i.cost_pen, i.selection_probability)
+            for i in plan.items.all()] == first
+    bigger = plan_compute(plan=plan_create(budget_pen=Decimal("600000"), region=plan.region, draws=0))
+    assert bigger.objective >= plan.objective and bigger.total_cases_averted >= plan.total_cases_averted
+
+    # The admin shows it all.
+    client.force_login(superuser)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert 'id="modeling-overview"' in page and f"v{version.pk}" in page and "gradient_boosting" in page
+    assert 'id="latest-plan"' in page
+    page = client.get(reverse("admin:modeling_modelversion_change", args=[version.pk])).content.decode()
+    assert "random_forest" in page and str(version.metrics["wmae"]) in page
+    for name in ("modelversion", "taskrun", "communityscore", "plan"):
+        assert client.get(reverse(f"admin:modeling_{name}_changelist")).status_code == 200
+    assert client.get(reverse("admin:modeling_plan_change", args=[plan.pk])).status_code == 200
+
+    # A training that raises leaves the active version and its scores untouched.
+    n_scores = scores.count()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    original = keras_model.save_model
+    keras_model.save_model = broken
+    try:
+        failed = _train(django_capture_on_commit_callbacks)
+    finally:
+        keras_model.save_model = original
+    assert failed.status == TaskStatus.FAILED
+    assert failed.error.startswith("RuntimeError: disk full")
+    assert failed.log[-1].endswith("failed: RuntimeError: disk full")
+    assert ModelVersion.objects.get(status=ModelStatus.ACTIVE) == version
+    assert ModelVersion.objects.count() == 1
+    assert CommunityScore.objects.filter(version=version).count() == n_scores
+
+
+def test_registry_rule_and_manual_promotion(demo_small, analyst, django_capture_on_commit_callbacks, client):
+    first = _train(django_capture_on_commit_callbacks).model_version
+    assert first.status == ModelStatus.ACTIVE
+    worse = {k: (v * 2 if k == "wmae" else v) for k, v in first.metrics.items()}
+    better = {k: (v / 2 if k == "wmae" else v) for k, v in first.metrics.items()}
+    common = dict(indicator=first.target, level="district", target_year=2022, features=first.features,
+                  fingerprint=first.fingerprint, n_rows=1, hyper=first.hyperparameters, baselines={}, seconds=1.0,
+                  relative=first.file_path, user=None, log=lambda line: None)
+    candidate = training._register(metrics=worse, **common)
+    assert candidate.status == ModelStatus.CANDIDATE
+    first.refresh_from_db()
+    assert first.status == ModelStatus.ACTIVE
+    winner = training._register(metrics=better, **common)
+    first.refresh_from_db()
+    assert winner.status == ModelStatus.ACTIVE and first.status == ModelStatus.RETIRED
+
+    # An Analyst promotes the candidate by hand, through the admin action; it is recorded.
+    assert analyst.has_perm("modeling.run_models")
+    client.force_login(analyst)
+    response = client.post(reverse("admin:modeling_modelversion_changelist"),
+                           {"action": "promote", "_selected_action": [candidate.pk]})
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    winner.refresh_from_db()
+    assert candidate.status == ModelStatus.ACTIVE and candidate.promoted_by == analyst
+    assert candidate.promoted_at is not None and winner.status == ModelStatus.RETIRED
+    with pytest.raises(ValueError) as err:
+        training.model_version_promote(version=candidate)
+    assert str(err.value) == str(training.MSG_ALREADY_ACTIVE % {"id": candidate.pk})
+
+    # "Score with this version" queues a run (executed inline in sync mode).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:modeling_modelversion_changelist"),
+                    {"action": "score_with_version", "_selected_action": [candidate.pk]})
+    run = TaskRun.objects.get(kind=TaskKind.SCORE)
+    assert run.status == TaskStatus.SUCCEEDED and run.user == analyst, run.error
+
+
+def test_train_model_command_json_shape(demo_small, monkeypatch):
+    monkeypatch.setattr(keras_model, "FAST_CONFIG", keras_model.TrainConfig.from_dict(TINY_CONFIG))
+    out = StringIO()
+    call_command("train_model", "--target", "stunting_u5_pct", "--level", "district", "--year", "2022",
+                 "--fast", "--folds", "3", "--json", stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines[1].split() == ["method", "wMAE", "RMSE", "R²", "cov80"]
+    assert [line.split()[0] for line in lines[2:8]] == ["keras", *BASELINES]
+    data = json.loads(lines[-1])
+    assert set(data) == {"version", "status", "metrics"}
+    assert data["status"] == "active" and ModelVersion.objects.get(pk=data["version"])
+    assert list(data["metrics"]) == ["keras", "mean", "ridge_poverty", "ridge_all", "gradient_boosting", "random_forest"]
+    for metrics in data["metrics"].values():
+        assert set(metrics) == {"wmae", "rmse", "r2", "coverage80"}
+
+    out = StringIO()
+    call_command("score_communities", stdout=out)
+    assert "scored 334 communities" in out.getvalue()
+    out = StringIO()
+    call_command("make_plan", "--budget", "250000", "--region", "03", "--draws", "20", "--json", stdout=out)
+    plan = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert Decimal(plan["total_cost_pen"]) <= Decimal("250000")
+    assert plan["model_version"] == data["version"] and all(i["community"].startswith("03") for i in plan["items"])
+    assert Plan.objects.get(pk=plan["plan"]).status == PlanStatus.COMPUTED
+
+
+def test_reproducible_with_a_fixed_seed(demo_small):
+    from modeling.features import build_frame
+
+    ff = build_frame(target="stunting_u5_pct", target_year=2022)
+    d = ff.labelled
+    args = (d[ff.numeric].to_numpy(), d["department"].to_numpy(), d["target"].to_numpy(), d["weight"].to_numpy(),
+            np.ones(len(d)))
+    config = keras_model.TrainConfig.from_dict(TINY_CONFIG)
+    a = keras_model.fit_ensemble(*args, config=config)
+    b = keras_model.fit_ensemble(*args, config=config)
+    pa = keras_model.predict_members(a.model, args[0], args[1])
+    pb = keras_model.predict_members(b.model, args[0], args[1])
+    assert np.array_equal(pa, pb) and a.tau == b.tau
+    c = keras_model.fit_ensemble(*args, config=keras_model.TrainConfig.from_dict({**TINY_CONFIG, "seed": 12}))
+    assert not np.array_equal(pa, keras_model.predict_members(c.model, args[0], args[1]))
+
+
+def test_model_cache_refuses_files_the_platform_did_not_write(tmp_path):
+    with pytest.raises(ValueError) as err:
+        keras_model.load_cached(999, "../../etc/evil.keras")
+    assert "model files are only read from" in str(err.value)
+    with pytest.raises(ValueError) as err:
+        keras_model.load_cached(999, "model.h5")
+    assert "only .keras files" in str(err.value)
+    with pytest.raises(FileNotFoundError):
+        keras_model.load_cached(999, "missing.keras")
+
+
+def test_queue_models_runs_train_score_plan_in_order(demo_small, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(keras_model, "FAST_CONFIG", keras_model.TrainConfig.from_dict(TINY_CONFIG))
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("queue_models", "--year", "2022", "--budget", "150000", "--fast", stdout=out)
+    assert out.getvalue().startswith("Queued run ")
+    runs = list(TaskRun.objects.order_by("id"))
+    assert [r.kind for r in runs] == [TaskKind.TRAIN, TaskKind.SCORE, TaskKind.PLAN]
+    assert all(r.status == TaskStatus.SUCCEEDED for r in runs), [r.error for r in runs]
+    plan = runs[2].plan
+    assert plan.status == PlanStatus.COMPUTED and plan.model_version == runs[0].model_version
+    assert plan.total_cost_pen <= Decimal("150000") and plan.items.exists()

@@ -1,0 +1,111 @@
+"""A real ``manage.py qcluster`` with the ORM broker on PostgreSQL trains a model.
+
+The cluster is a subprocess pointed at the test database (committed rows: a
+transactional test); it is always terminated, its whole process group, at the end.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_q.conf import Conf
+
+from modeling.models import ModelStatus, TaskKind, TaskRun, TaskStatus
+from modeling.services.runs import run_enqueue
+from tests.modeling_helpers import TRAIN_PARAMS
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+if not settings.DATABASE_IS_POSTGRES:  # pragma: no cover - CI and the helpers use PostgreSQL
+    pytest.skip("the qcluster test needs PostgreSQL (DATABASE_URL)", allow_module_level=True)
+
+
+def _cluster(timeout=300, retry=360):
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "healthplanner.settings",
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "true",
+        "Q_SYNC": "false",
+        "Q_WORKERS": "1",
+        "Q_TIMEOUT": str(timeout),
+        "Q_RETRY": str(retry),
+        "HEALTHPLANNER_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
+    log = open(Path(settings.MEDIA_ROOT) / f"qcluster-{time.time_ns()}.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return proc, log
+
+
+def _stop(proc, log):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+    log.seek(0)
+    return log.read()
+
+
+def _wait(run, until, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if until(run):
+            return True
+        time.sleep(1)
+    return False
+
+
+def test_a_real_qcluster_trains_a_model(demo_small, monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    proc, log = _cluster()
+    try:
+        run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+        finished = _wait(run, lambda r: r.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED), 300)
+    finally:
+        output = _stop(proc, log)
+    assert finished, output[-3000:]
+    assert run.status == TaskStatus.SUCCEEDED, run.error
+    assert run.task_id and run.attempts == 1
+    assert f"in process {proc.pid}" not in run.log[0]  # trained in a forked worker, not the parent
+    assert run.model_version.status == ModelStatus.ACTIVE
+    assert (Path(settings.MODEL_FILES_ROOT) / run.model_version.file_path).is_file()
+    assert proc.poll() is not None
+
+
+def test_a_killed_workers_training_is_retried_and_finishes_once(demo_small, monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    proc, log = _cluster(timeout=90, retry=95)
+    try:
+        run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+        assert _wait(run, lambda r: r.status == TaskStatus.RUNNING and r.log, 120)
+        worker_pid = int(run.log[0].rsplit(" ", 1)[-1])
+        assert worker_pid != proc.pid
+        os.kill(worker_pid, signal.SIGKILL)
+        finished = _wait(run, lambda r: r.status == TaskStatus.SUCCEEDED, 400)
+        time.sleep(3)
+    finally:
+        output = _stop(proc, log)
+    assert finished, output[-3000:]
+    run.refresh_from_db()
+    assert run.attempts == 2
+    assert sum("previous attempt stopped" in line for line in run.log) == 1
+    assert TaskRun.objects.count() == 1
+    assert run.model_version.status == ModelStatus.ACTIVE
+    assert run.model_version.runs.count() == 1
