@@ -39,7 +39,24 @@ def module_data(demo_module, django_db_blocker):
         PartnerMember.objects.create(user=user, partner=Partner.objects.first())
         ImportBatch.objects.create(source="test-source", file_name="t.csv", sha256="0" * 64,
                                    errors=[{"row": 3, "column": "value", "message": "not a number"}])
+        _model_objects()
     return demo_module
+
+
+def _model_objects():
+    """A model version, its scores, a plan and their task runs, made by the same
+    services users trigger (a tiny, quick training configuration)."""
+    from modeling.models import TaskKind
+    from modeling.services.planning import plan_compute, plan_create
+    from modeling.services.runs import run_now
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+    assert train.status == "succeeded", train.error
+    score = run_now(kind=TaskKind.SCORE, model_version=train.model_version)
+    assert score.status == "succeeded", score.error
+    plan = plan_create(budget_pen=Decimal("100000"), draws=20)
+    plan_compute(plan=plan)
 
 
 @pytest.fixture

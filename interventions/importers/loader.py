@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ..choices import ImportStatus
 from ..models import ImportBatch
-from ..services.catalogue import ensure_indicators
+from ..services.catalogue import ensure_indicators, ensure_intervention_types
 from .core import Context, run_import
 from .peru import LOAD_ORDER, PERU_ADAPTERS
 from .reading import InputFile
@@ -52,6 +52,8 @@ def load_peru_data(*, base: str, user=None, dry_run: bool = False, only=None, pr
 
 def _load(*, base, user, only, progress) -> list[LoadStep]:
     ensure_indicators()
+    # The starter catalogue works with real data too: planning needs it (staff edits stay).
+    ensure_intervention_types()
     steps = []
     for name, relpath in planned_files(only):
         step = LoadStep(source=name, relpath=relpath)
