@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.admin import CommunityDepartmentFilter
@@ -42,7 +43,7 @@ class RunModelsMixin:
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(RunModelsMixin, admin.ModelAdmin):
+class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
     list_display = ("id", "target", "level", "target_year", "status", "cv_wmae", "best_baseline",
                     "n_rows", "training_seconds", "trained_by", "created_at")
     list_filter = ("status", "target", "level", "target_year")
@@ -106,7 +107,7 @@ class ModelVersionAdmin(RunModelsMixin, admin.ModelAdmin):
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(admin.ModelAdmin):
+class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "created_at", "started_at", "finished_at", "seconds", "attempts",
                     "model_version", "plan", "user")
     list_filter = ("kind", "status")
@@ -128,7 +129,7 @@ class TaskRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommunityScore)
-class CommunityScoreAdmin(admin.ModelAdmin):
+class CommunityScoreAdmin(ExportActionMixin, admin.ModelAdmin):
     list_display = ("community", "version", "year", "observed", "predicted", "lower", "upper", "poverty",
                     "priority", "burden_component", "equity_component", "cost_effectiveness_component")
     list_filter = ("version", "community__level", CommunityDepartmentFilter)
@@ -158,7 +159,7 @@ class PlanItemInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(RunModelsMixin, SimpleHistoryAdmin):
+class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "total_cases_averted", "region",
                     "equity_weight", "model_version", "created_by", "created_at")
     list_filter = ("status", "model_version")

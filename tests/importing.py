@@ -4,7 +4,7 @@ import hashlib
 
 from django.db import connection
 
-from interventions.models import Community, ImportBatch, Indicator, IndicatorValue
+from interventions.models import Community, ImportBatch, Indicator, IndicatorValue, InterventionType
 
 WRITTEN_MODELS = (IndicatorValue, IndicatorValue.history.model, Community, Community.history.model,
                   Indicator, Indicator.history.model)
@@ -32,6 +32,9 @@ def empty_import_tables():
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")
         cursor.execute(f"UPDATE {Community._meta.db_table} SET parent_id = NULL")
-        for table in (Community._meta.db_table, Community.history.model._meta.db_table,
+        # load_peru_data also makes the starter intervention catalogue, which refers to
+        # the indicators.
+        for table in (InterventionType._meta.db_table, InterventionType.history.model._meta.db_table,
+                      Community._meta.db_table, Community.history.model._meta.db_table,
                       ImportBatch._meta.db_table, Indicator._meta.db_table, Indicator.history.model._meta.db_table):
             cursor.execute(f"DELETE FROM {table}")

@@ -232,7 +232,11 @@ def test_history_page_lists_changes(client, superuser, data):
     assert "root" in page.content.decode()
 
 
-def test_admin_speaks_spanish_by_default_and_english_on_request(client, superuser, data):
+def test_admin_speaks_spanish_by_default_and_english_on_request(client, superuser, data, settings):
+    from healthplanner import settings as production
+
+    assert production.LANGUAGE_CODE == "es"
+    settings.LANGUAGE_CODE = production.LANGUAGE_CODE
     client.force_login(superuser)
     page = client.get(reverse("admin:index")).content.decode()
     assert "Comunidades e intervenciones" in page
@@ -258,7 +262,7 @@ def test_intervention_form_refuses_end_before_start_in_spanish(client, editor, d
         "end_date": "2025-04-01",
         "budget_pen": "100",
     }
-    response = client.post(_url(Intervention, "add"), payload)
+    response = client.post(_url(Intervention, "add"), payload, HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 200
     assert "La fecha de fin no puede ser anterior a la fecha de inicio." in response.content.decode()
     assert not Intervention.objects.filter(start_date=date(2025, 5, 1)).exists()
