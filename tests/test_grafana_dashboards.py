@@ -13,7 +13,7 @@ from tests import grafana_support as gs
 
 DASHBOARDS = gs.load_dashboards()
 EXPECTED = {"indicadores.json": "hp-indicadores", "intervenciones.json": "hp-intervenciones",
-            "operacion.json": "hp-operacion"}
+            "operacion.json": "hp-operacion", "prioridades.json": "hp-prioridades"}
 
 
 def test_every_dashboard_parses_and_has_a_stable_unique_uid():
@@ -33,7 +33,8 @@ def test_titles_are_spanish_and_descriptions_english():
     titles = {d["uid"]: d["title"] for d in DASHBOARDS.values()}
     assert titles["hp-indicadores"] == "Indicadores"
     assert titles["hp-intervenciones"] == "Intervenciones"
-    assert titles["hp-operacion"] == "Operación"
+    assert titles["hp-operacion"] == "Modelos y operación"
+    assert titles["hp-prioridades"] == "Prioridades"
     for dashboard in DASHBOARDS.values():
         assert dashboard["description"]
         for panel in gs.iter_panels(dashboard):
