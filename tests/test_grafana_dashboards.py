@@ -227,6 +227,27 @@ def test_metric_helpers_count_what_they_are_given():
 
 
 @pytest.mark.django_db
+def test_modeling_runs_feed_the_task_and_training_metrics():
+    """The task runner counts every modeling run by outcome and times every training, a
+    failed one too (the successful path is checked through a real worker in
+    test_grafana_prometheus.py)."""
+    from modeling.models import TaskStatus
+    from modeling.services.runs import run_now
+    from modeling.services.training import MSG_UNKNOWN_TARGET
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    failures = _sample("healthplanner_task_runs_total", task="train_model", status="failure")
+    successes = _sample("healthplanner_task_runs_total", task="train_model", status="success")
+    timed = _sample("healthplanner_training_seconds_count")
+    run = run_now(kind="train", params={**TRAIN_PARAMS, "target": "no_such_indicator"})
+    assert run.status == TaskStatus.FAILED
+    assert str(MSG_UNKNOWN_TARGET % {"code": "no_such_indicator"}) in run.error
+    assert _sample("healthplanner_task_runs_total", task="train_model", status="failure") == failures + 1
+    assert _sample("healthplanner_task_runs_total", task="train_model", status="success") == successes
+    assert _sample("healthplanner_training_seconds_count") == timed + 1
+
+
+@pytest.mark.django_db
 def test_on_sqlite_the_reporting_migration_is_a_no_op_and_the_role_command_says_why():
     """The embedded SQLite default migrates (0004 does nothing there) and the role
     command explains that Grafana needs PostgreSQL."""

@@ -240,6 +240,22 @@ def test_model_views_show_what_the_modeling_services_wrote(grafana, django_db_bl
     assert rows == [(plan.pk, True, len(items), PLAN_BUDGET, version.pk)]
 
 
+def test_the_modeling_runs_published_their_metrics(grafana, django_db_blocker):
+    """The fixture's train and score runs (in this process) were counted, and the new
+    version's MAE is the gauge's value."""
+    from prometheus_client import REGISTRY
+
+    from modeling.models import ModelVersion
+
+    with django_db_blocker.unblock():
+        version = ModelVersion.objects.select_related("target").get()
+    labels = {"target": version.target.code, "level": version.level, "version": str(version.pk)}
+    assert REGISTRY.get_sample_value("healthplanner_model_mae", labels) == version.metrics["wmae"]
+    for task in ("train_model", "score_communities"):
+        assert REGISTRY.get_sample_value("healthplanner_task_runs_total", {"task": task, "status": "success"}) >= 1
+    assert REGISTRY.get_sample_value("healthplanner_training_seconds_count") >= 1
+
+
 def test_prioridades_defaults_to_the_active_model_version(grafana, django_db_blocker):
     from modeling.models import ModelVersion
 
