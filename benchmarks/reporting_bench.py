@@ -1,7 +1,9 @@
 """Time every reporting view on the data in DATABASE_URL (PostgreSQL).
 
-Usage (the full demo, 25 departments, is the realistic size for the views):
+Usage (the full demo, 25 departments, is the realistic size for the views; the model
+views need a trained and scored version and a computed plan):
     DJANGO_DEBUG=1 DATABASE_URL=postgres://... python manage.py seed_demo
+    DJANGO_DEBUG=1 DATABASE_URL=postgres://... python manage.py train_model ... (then score_communities, make_plan)
     DJANGO_DEBUG=1 DATABASE_URL=postgres://... python benchmarks/reporting_bench.py [--repeat 5]
 
 For each view it prints two lines: reading the whole view, and the query shape the
@@ -24,6 +26,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+_ACTIVE_VERSION = ("(SELECT version_id FROM reporting.model_versions WHERE is_active "
+                   "AND target_code = 'stunting_u5_pct')")
+
 # view -> the filter a dashboard panel puts on it
 DASHBOARD_FILTERS = {
     "departments": "",
@@ -40,6 +45,17 @@ DASHBOARD_FILTERS = {
     "interventions": "WHERE department_code IN ('01', '02', '03') AND status IN ('planned', 'active')",
     "intervention_budgets": "WHERE department_code IN ('01', '02', '03') "
                             "AND month BETWEEN '2016-01-01T00:00:00Z' AND '2026-12-31T00:00:00Z'",
+    # modeling/0003_reporting_model_views
+    "model_versions": "WHERE target_code = 'stunting_u5_pct' AND scored",
+    "model_version_metrics": "WHERE version_id IN (SELECT version_id FROM reporting.model_versions "
+                             "ORDER BY version_id DESC LIMIT 12)",
+    "community_scores": f"WHERE version_id = {_ACTIVE_VERSION} AND department_code IN ('01', '02', '03') "
+                        "ORDER BY priority DESC LIMIT 50",
+    "current_priorities": "WHERE target_code = 'stunting_u5_pct' AND department_code IN ('01', '02', '03')",
+    "plans": "WHERE is_latest",
+    "plan_lines": "WHERE plan_id = (SELECT plan_id FROM reporting.plans WHERE is_latest) "
+                  "AND department_code IN ('01', '02', '03')",
+    "latest_plan_lines": "WHERE department_code IN ('01', '02', '03') ORDER BY rank LIMIT 200",
 }
 
 
@@ -68,8 +84,12 @@ def main():
         values = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM interventions_community")
         communities = cursor.fetchone()[0]
+        cursor.execute("SELECT (SELECT count(*) FROM modeling_modelversion), "
+                       "(SELECT count(*) FROM modeling_communityscore), (SELECT count(*) FROM modeling_planitem)")
+        versions, scores, plan_items = cursor.fetchone()
         print(f"reporting views on {connection.settings_dict['NAME']}: {communities} communities, "
-              f"{values} indicator values; best of {args.repeat}, in ms")
+              f"{values} indicator values, {versions} model versions, {scores} community scores, "
+              f"{plan_items} plan lines; best of {args.repeat}, in ms")
         if not values:
             sys.exit("No data: run `manage.py seed_demo` first.")
         for view, where in DASHBOARD_FILTERS.items():
@@ -77,7 +97,8 @@ def main():
             print(f"reporting.{view:<32} whole view      {full_ms:8.1f} ms  {full_rows:7d} rows")
             if where:
                 ms, n = best_ms(cursor, f"SELECT * FROM reporting.{view} {where}", args.repeat)
-                print(f"reporting.{view:<32} dashboard query {ms:8.1f} ms  {n:7d} rows  (3 departments)")
+                scope = "  (3 departments)" if THREE in where else ""
+                print(f"reporting.{view:<32} dashboard query {ms:8.1f} ms  {n:7d} rows{scope}")
             if THREE in where:
                 # The dashboards' default: every department selected ("All").
                 everything = where.replace(THREE, ALL_DEPARTMENTS)

@@ -13,7 +13,7 @@ from tests import grafana_support as gs
 
 DASHBOARDS = gs.load_dashboards()
 EXPECTED = {"indicadores.json": "hp-indicadores", "intervenciones.json": "hp-intervenciones",
-            "operacion.json": "hp-operacion"}
+            "operacion.json": "hp-operacion", "prioridades.json": "hp-prioridades"}
 
 
 def test_every_dashboard_parses_and_has_a_stable_unique_uid():
@@ -33,7 +33,8 @@ def test_titles_are_spanish_and_descriptions_english():
     titles = {d["uid"]: d["title"] for d in DASHBOARDS.values()}
     assert titles["hp-indicadores"] == "Indicadores"
     assert titles["hp-intervenciones"] == "Intervenciones"
-    assert titles["hp-operacion"] == "Operación"
+    assert titles["hp-operacion"] == "Modelos y operación"
+    assert titles["hp-prioridades"] == "Prioridades"
     for dashboard in DASHBOARDS.values():
         assert dashboard["description"]
         for panel in gs.iter_panels(dashboard):
@@ -223,6 +224,27 @@ def test_metric_helpers_count_what_they_are_given():
 
     metrics.set_model_mae(target="stunting_u5_pct", level="district", version=3, mae=2.5)
     assert _sample("healthplanner_model_mae", target="stunting_u5_pct", level="district", version="3") == 2.5
+
+
+@pytest.mark.django_db
+def test_modeling_runs_feed_the_task_and_training_metrics():
+    """The task runner counts every modeling run by outcome and times every training, a
+    failed one too (the successful path is checked through a real worker in
+    test_grafana_prometheus.py)."""
+    from modeling.models import TaskStatus
+    from modeling.services.runs import run_now
+    from modeling.services.training import MSG_UNKNOWN_TARGET
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    failures = _sample("healthplanner_task_runs_total", task="train_model", status="failure")
+    successes = _sample("healthplanner_task_runs_total", task="train_model", status="success")
+    timed = _sample("healthplanner_training_seconds_count")
+    run = run_now(kind="train", params={**TRAIN_PARAMS, "target": "no_such_indicator"})
+    assert run.status == TaskStatus.FAILED
+    assert str(MSG_UNKNOWN_TARGET % {"code": "no_such_indicator"}) in run.error
+    assert _sample("healthplanner_task_runs_total", task="train_model", status="failure") == failures + 1
+    assert _sample("healthplanner_task_runs_total", task="train_model", status="success") == successes
+    assert _sample("healthplanner_training_seconds_count") == timed + 1
 
 
 @pytest.mark.django_db

@@ -3,11 +3,13 @@ PostgreSQL as the Grafana role on the seeded demo data; and that role's rights.
 
 The demo data and the role are committed once for this module (the role must log in on a
 connection of its own, which cannot see another transaction's rows), and removed at the
-end: the role dropped, the tables flushed.
+end: the role dropped, the tables flushed. The model views read what the real modeling
+services wrote on that demo: a trained version (tiny configuration), its scores and a plan.
 """
 import math
 import os
 from datetime import date, datetime
+from decimal import Decimal
 
 import psycopg2
 import pytest
@@ -29,7 +31,11 @@ VIEWS = [
     "departments", "communities", "indicators", "latest_indicator_values",
     "department_indicator_series", "district_indicator_distribution", "partners",
     "interventions", "intervention_budgets",
+    # modeling/0003_reporting_model_views
+    "model_versions", "model_version_metrics", "community_scores", "current_priorities", "plans",
+    "plan_lines", "latest_plan_lines",
 ]
+PLAN_BUDGET = Decimal("400000")
 SQL_TARGETS = gs.all_targets(gs.PG_TYPES)
 
 
@@ -41,12 +47,27 @@ def _connect(**overrides):
     return psycopg2.connect(**params)
 
 
+def _train_score_plan():
+    """A model version, its scores and a plan, made by the real modeling services."""
+    from modeling.models import TaskStatus
+    from modeling.services.planning import plan_compute, plan_create
+    from modeling.services.runs import run_now
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    train = run_now(kind="train", params=TRAIN_PARAMS)
+    assert train.status == TaskStatus.SUCCEEDED, train.error
+    score = run_now(kind="score", model_version=train.model_version)
+    assert score.status == TaskStatus.SUCCEEDED, score.error
+    plan_compute(plan=plan_create(budget_pen=PLAN_BUDGET, draws=20))
+
+
 @pytest.fixture(scope="module")
 def reporting_db(django_db_setup, django_db_blocker):
     from interventions.services.demo import seed_demo
 
     with django_db_blocker.unblock():
         seed_demo(seed=11, departments=3)
+        _train_score_plan()
         call_command("create_grafana_role", role=ROLE, password=PASSWORD, stdout=open(os.devnull, "w"))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -77,10 +98,17 @@ def _rows(conn, sql):
         return columns, cursor.fetchall()
 
 
+def _sql_variables(dashboard):
+    """The variables SQL queries may use: custom ones and those of the PostgreSQL source
+    (a dashboard mixing sources, such as Modelos y operación, also has Prometheus ones)."""
+    return [v for v in dashboard["templating"]["list"]
+            if v["type"] == "custom" or v.get("datasource", {}).get("uid") == "hp-postgres"]
+
+
 def _variables(conn, dashboard, time_range):
     """Every template variable's query run (as Grafana would, in order), and a value chosen."""
     values = {}
-    for variable in dashboard["templating"]["list"]:
+    for variable in _sql_variables(dashboard):
         if variable["type"] == "custom":
             options = [value for _text, value in gs.custom_options(variable["query"])]
         elif variable["type"] == "query":
@@ -104,11 +132,11 @@ def _pg_dashboards():
             or any(t.dashboard_file == name for t in SQL_TARGETS)}
 
 
-@pytest.mark.parametrize("name", sorted(_pg_dashboards()))
+@pytest.mark.parametrize("name", sorted(n for n, d in _pg_dashboards().items() if _sql_variables(d)))
 def test_every_template_variable_query_runs_as_the_grafana_role(grafana, name):
     dashboard = gs.load_dashboards()[name]
     values = _variables(grafana, dashboard, gs.TimeRange.of_dashboard(dashboard))
-    assert set(values) == {v["name"] for v in dashboard["templating"]["list"]}
+    assert set(values) == {v["name"] for v in _sql_variables(dashboard)}
 
 
 def _is_number(value):
@@ -161,6 +189,82 @@ def test_latest_view_holds_the_latest_year_only(grafana):
     total, distinct, low, high = rows[0]
     assert total == distinct > 0
     assert low == high == 2024
+
+
+def test_model_views_show_what_the_modeling_services_wrote(grafana, django_db_blocker):
+    from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanStatus
+    from modeling.services.evaluation import METHODS
+
+    with django_db_blocker.unblock():
+        version = ModelVersion.objects.select_related("target").get()
+        scores = CommunityScore.objects.filter(version=version)
+        n_scores = scores.count()
+        top = scores.select_related("community").order_by("-priority").first()
+        plan = Plan.objects.get()
+        items = list(plan.items.order_by("rank").values_list("rank", "community__code", "cost_pen"))
+    assert version.status == ModelStatus.ACTIVE and plan.status == PlanStatus.COMPUTED and items
+
+    # One row per method (keras and each baseline), with the numbers the version holds.
+    _, rows = _rows(grafana, "SELECT method, is_baseline, wmae, rmse, r2, coverage80 "
+                             f"FROM reporting.model_version_metrics WHERE version_id = {version.pk}")
+    expected = {"keras": version.metrics, **version.baselines}
+    assert sorted(r[0] for r in rows) == sorted(METHODS)
+    for method, is_baseline, *values in rows:
+        assert is_baseline == (method != "keras")
+        assert values == [expected[method][k] for k in ("wmae", "rmse", "r2", "coverage80")]
+    best = min(version.baselines, key=lambda m: (version.baselines[m]["wmae"], m))
+    _, rows = _rows(grafana, "SELECT target_code, status, wmae, best_baseline, best_baseline_wmae, scored "
+                             "FROM reporting.model_versions")
+    assert rows == [("stunting_u5_pct", "active", version.metrics["wmae"], best,
+                     version.baselines[best]["wmae"], True)]
+
+    # The active version's priorities: every scored district, rank 1 the highest priority,
+    # with its interval, components, department and centroid.
+    _, rows = _rows(grafana, "SELECT count(*), count(DISTINCT community_code), min(priority_rank), "
+                             "bool_and(lower <= predicted AND predicted <= upper), "
+                             "bool_and(department_code = left(community_code, 2)), "
+                             "bool_and(latitude IS NOT NULL AND department_name IS NOT NULL) "
+                             "FROM reporting.current_priorities")
+    assert rows == [(n_scores, n_scores, 1, True, True, True)]
+    _, rows = _rows(grafana, "SELECT community_code, version_id, priority, burden_component, equity_component, "
+                             "cost_effectiveness_component FROM reporting.current_priorities WHERE priority_rank = 1")
+    assert rows == [(top.community.code, version.pk, top.priority, top.burden_component, top.equity_component,
+                     top.cost_effectiveness_component)]
+
+    # The latest plan's lines are the plan's items, in rank order; any plan by id too.
+    _, rows = _rows(grafana, "SELECT rank, community_code, cost_pen FROM reporting.latest_plan_lines ORDER BY rank")
+    assert rows == items
+    _, rows = _rows(grafana, f"SELECT count(*), sum(cost_pen) FROM reporting.plan_lines WHERE plan_id = {plan.pk}")
+    assert rows == [(len(items), plan.total_cost_pen)]
+    _, rows = _rows(grafana, "SELECT plan_id, is_latest, lines, budget_pen, version_id FROM reporting.plans")
+    assert rows == [(plan.pk, True, len(items), PLAN_BUDGET, version.pk)]
+
+
+def test_the_modeling_runs_published_their_metrics(grafana, django_db_blocker):
+    """The fixture's train and score runs (in this process) were counted, and the new
+    version's MAE is the gauge's value."""
+    from prometheus_client import REGISTRY
+
+    from modeling.models import ModelVersion
+
+    with django_db_blocker.unblock():
+        version = ModelVersion.objects.select_related("target").get()
+    labels = {"target": version.target.code, "level": version.level, "version": str(version.pk)}
+    assert REGISTRY.get_sample_value("healthplanner_model_mae", labels) == version.metrics["wmae"]
+    for task in ("train_model", "score_communities"):
+        assert REGISTRY.get_sample_value("healthplanner_task_runs_total", {"task": task, "status": "success"}) >= 1
+    assert REGISTRY.get_sample_value("healthplanner_training_seconds_count") >= 1
+
+
+def test_prioridades_defaults_to_the_active_model_version(grafana, django_db_blocker):
+    from modeling.models import ModelVersion
+
+    with django_db_blocker.unblock():
+        active = ModelVersion.objects.get(status="active")
+    dashboard = gs.load_dashboards()["prioridades.json"]
+    values = _variables(grafana, dashboard, gs.TimeRange.of_dashboard(dashboard))
+    assert values["indicator"].value == "stunting_u5_pct"
+    assert values["version"].value == str(active.pk)
 
 
 def test_grafana_role_reads_every_reporting_view(grafana):
@@ -265,6 +369,7 @@ def test_reporting_migration_reverses_and_reapplies():
     import importlib
 
     migration = importlib.import_module("interventions.migrations.0004_reporting_views")
+    models_migration = importlib.import_module("modeling.migrations.0003_reporting_model_views")
 
     def views():
         with connection.cursor() as cursor:
@@ -273,10 +378,14 @@ def test_reporting_migration_reverses_and_reapplies():
 
     assert views() == sorted(VIEWS)
     with connection.cursor() as cursor:
+        # Reversed in dependency order: the modeling views first, then the schema's own.
+        for statement in models_migration._reverse_sql():
+            cursor.execute(statement)
+        assert views() == sorted(set(VIEWS) - set(models_migration.ORDER))
         for statement in migration._reverse_sql():
             cursor.execute(statement)
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")
         assert cursor.fetchone()[0] == 0
-        for statement in migration._forward_sql():
+        for statement in migration._forward_sql() + models_migration._forward_sql():
             cursor.execute(statement)
     assert views() == sorted(VIEWS)

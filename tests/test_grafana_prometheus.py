@@ -4,8 +4,10 @@ The test starts Debian's ``prometheus`` (its own config, derived from
 prometheus/prometheus.yml with a 1 s scrape interval, its own storage folder and loopback
 port), the web app under gunicorn with two workers, a django-q2 cluster and the worker
 metrics exporter, all as docker-compose runs them (multiprocess metric folders included).
-It sends requests (some failing on purpose), queues tasks that train-like, import-like
-and fail, then runs each dashboard query through Prometheus's HTTP API.
+It sends requests (some failing on purpose), queues real modeling runs on the small demo
+(a training with the tiny test configuration, a scoring, and trainings that fail on
+purpose) and an import-like task, then runs each dashboard query through Prometheus's
+HTTP API.
 """
 import json
 import math
@@ -193,10 +195,17 @@ def _traffic(web):
     assert _status(f"{web}/admin/") == 200  # redirected to the login page
 
 
-def _work(round_number):
-    _queue("tests.grafana_tasks.train_like", round_number)
-    _queue("tests.grafana_tasks.import_like", "synthetic-demo", 120 * round_number, 3)
-    _queue("tests.grafana_tasks.failing_task")
+def _failing_training():
+    """A training the worker records as failed (the target does not exist)."""
+    from modeling.services.runs import run_enqueue
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    return run_enqueue(kind="train", params={**TRAIN_PARAMS, "target": "no_such_indicator"})
+
+
+def _worker_shows(worker, *fragments):
+    body = _get(f"{worker}/metrics")[1]
+    return all(fragment in body for fragment in fragments)
 
 
 def _prom_variables(api, dashboard, start, end):
@@ -215,8 +224,12 @@ def _prom_variables(api, dashboard, start, end):
     return values
 
 
-def test_every_promql_target_returns_series_from_a_real_prometheus(stack):
+def test_every_promql_target_returns_series_from_a_real_prometheus(stack, monkeypatch):
+    from django_q.conf import Conf
+
     api, web = stack["prom"], stack["web"]
+    # The test settings run tasks inline; here run_enqueue must hand them to the worker.
+    monkeypatch.setattr(Conf, "SYNC", False)
     # gunicorn runs two workers; /metrics adds up the samples every worker wrote to its own
     # file in the multiprocess folder.
     for _ in range(40):
@@ -228,23 +241,47 @@ def test_every_promql_target_returns_series_from_a_real_prometheus(stack):
     assert sum(float(line.rsplit(" ", 1)[1]) for line in lines) >= 40, body[:2000]
     assert [f for f in os.listdir(stack["web_dir"]) if f.startswith("counter_") and f.endswith(".db")]
     _traffic(web)
-    _work(1)
-    # The worker ran the tasks and its exporter shows them, added up across processes.
-    _wait_for(lambda: b'healthplanner_import_rows_total{outcome="written",source="synthetic-demo"} 120.0'
-              in _get(f"{stack['worker']}/metrics")[1]
-              and b'status="failure",task="score_communities"' in _get(f"{stack['worker']}/metrics")[1],
-              "the worker's task metrics", logs=stack["logs"])
-    _wait_for(lambda: api.instant('healthplanner_task_runs_total{task="train_model"}'),
+    # Round 1: a real training of the tiny configuration on the small demo, through the
+    # worker (which imports TensorFlow itself), a training that fails, an import.
+    from interventions.services.demo import seed_demo
+    from modeling.models import TaskRun, TaskStatus
+    from modeling.services.runs import run_enqueue
+    from tests.modeling_helpers import TRAIN_PARAMS
+
+    seed_demo(seed=7, departments=3)
+    train = run_enqueue(kind="train", params=TRAIN_PARAMS)
+    _failing_training()
+    _queue("tests.grafana_tasks.import_like", "synthetic-demo", 120, 3)
+    # The worker ran them and its exporter shows them, added up across processes.
+    _wait_for(lambda: _worker_shows(stack["worker"],
+                                    b'healthplanner_import_rows_total{outcome="written",source="synthetic-demo"} 120.0',
+                                    b'healthplanner_task_runs_total{status="success",task="train_model"} 1.0',
+                                    b'healthplanner_task_runs_total{status="failure",task="train_model"} 1.0'),
+              "the worker's task metrics", timeout=300, logs=stack["logs"])
+    train.refresh_from_db()
+    assert train.status == TaskStatus.SUCCEEDED, train.error
+    version = train.model_version
+    _wait_for(lambda: api.instant(f'healthplanner_model_mae{{version="{version.pk}"}}'),
               "prometheus to scrape the worker", logs=stack["logs"])
+    (mae,) = api.instant(f'healthplanner_model_mae{{version="{version.pk}"}}')
+    assert mae["metric"]["target"] == "stunting_u5_pct" and mae["metric"]["level"] == "district"
+    assert float(mae["value"][1]) == version.metrics["wmae"]
     _wait_for(lambda: api.instant('django_http_responses_total_by_status_total{status="500"}'),
               "prometheus to scrape the web app", logs=stack["logs"])
-    # A second round so counters increase between scrapes, then let rates settle.
+    # Round 2, so counters increase between scrapes: score the new version, fail a
+    # training again (failed trainings are timed too), import again; then let rates settle.
     time.sleep(2)
     _traffic(web)
-    _work(2)
-    _wait_for(lambda: any(float(s["value"][1]) >= 2 for s in
-                          api.instant('healthplanner_task_runs_total{task="train_model",status="success"}')),
-              "the second round of tasks", logs=stack["logs"])
+    score = run_enqueue(kind="score", model_version=version)
+    _failing_training()
+    _queue("tests.grafana_tasks.import_like", "synthetic-demo", 240, 3)
+    _wait_for(lambda: api.instant('healthplanner_task_runs_total{task="score_communities",status="success"}')
+              and api.instant("sum(healthplanner_training_seconds_count) >= 3")
+              and api.instant('healthplanner_import_rows_total{outcome="written"} >= 360'),
+              "the second round of tasks", timeout=120, logs=stack["logs"])
+    score.refresh_from_db()
+    assert score.status == TaskStatus.SUCCEEDED, score.error
+    assert TaskRun.objects.filter(status=TaskStatus.FAILED).count() == 2
     time.sleep(5)
 
     end = datetime.now(timezone.utc)

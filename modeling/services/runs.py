@@ -1,6 +1,10 @@
 """Task runs: every train, score and plan job is recorded in a TaskRun row, queued for
 the django-q2 worker with ``transaction.on_commit`` (the worker never reads a row that is
-not committed), and executed by ``run_execute``, which the task wrapper calls."""
+not committed), and executed by ``run_execute``, which the task wrapper calls.
+
+``run_execute`` also feeds the Prometheus metrics the *Modelos y operación* dashboard
+reads (``healthplanner/metrics.py``): one ``healthplanner_task_runs_total`` count per run,
+the duration of every training (failed ones too) and the new version's MAE."""
 import os
 import traceback
 from datetime import timedelta
@@ -9,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner import metrics
 
 from .. import keras_model
 from ..models import ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
@@ -17,6 +22,8 @@ __all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "schedul
 
 TASK_PATH = "modeling.tasks.execute_run"
 MSG_UNKNOWN_KIND = _("Unknown task kind “%(kind)s”.")
+# The ``task`` label of healthplanner_task_runs_total for each kind of run.
+TASK_METRIC_NAMES = {TaskKind.TRAIN: "train_model", TaskKind.SCORE: "score_communities", TaskKind.PLAN: "compute_plan"}
 
 
 @transaction.atomic
@@ -74,13 +81,17 @@ def _train(run, log):
     config = keras_model.TrainConfig.from_dict({**base.as_dict(), **(params.get("config") or {})})
     from .training import model_version_train
 
-    version = model_version_train(
-        target=params["target"], level=params.get("level", "district"), target_year=int(params["year"]),
-        features=params.get("features"), feature_years=tuple(params["feature_years"]) if params.get("feature_years") else None,
-        min_sample_size=params.get("min_sample_size"), config=config, n_splits=int(params.get("n_splits", 5)),
-        user=run.user, log=log,
-    )
+    with metrics.training_timer():
+        version = model_version_train(
+            target=params["target"], level=params.get("level", "district"), target_year=int(params["year"]),
+            features=params.get("features"),
+            feature_years=tuple(params["feature_years"]) if params.get("feature_years") else None,
+            min_sample_size=params.get("min_sample_size"), config=config, n_splits=int(params.get("n_splits", 5)),
+            user=run.user, log=log,
+        )
     run.model_version = version
+    if version.wmae is not None:
+        metrics.set_model_mae(target=version.target.code, level=version.level, version=version.pk, mae=version.wmae)
 
 
 def _score(run, log):
@@ -130,6 +141,10 @@ def run_execute(*, run_id: int) -> str:
     run.finished_at = timezone.now()
     run.log = lines
     run.save(update_fields=["status", "error", "finished_at", "log", "model_version"])
+    metrics.record_task_run(
+        TASK_METRIC_NAMES.get(run.kind, run.kind),
+        metrics.SUCCESS if run.status == TaskStatus.SUCCEEDED else metrics.FAILURE,
+    )
     if run.status == TaskStatus.SUCCEEDED and run.params.get("then"):
         _enqueue_next(run)
     return run.status
@@ -194,4 +209,4 @@ def stale_runs(*, older_than=timedelta(hours=2)):
     return TaskRun.objects.filter(status=TaskStatus.RUNNING, started_at__lt=timezone.now() - older_than)
 
 
-__all__ += ["run_create", "stale_runs"]
+__all__ += ["run_create", "stale_runs", "TASK_METRIC_NAMES"]
