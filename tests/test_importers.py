@@ -373,3 +373,22 @@ def test_commands_record_the_user(places, editor, tmp_path):
     assert ImportBatch.objects.get(source="x").user == editor
     with pytest.raises(CommandError, match="there is no user “ghost”"):
         call_command("import_indicators", str(path), "--source", "x", "--user", "ghost", stdout=io.StringIO())
+
+
+def test_imports_are_counted_in_prometheus(places):
+    from prometheus_client import REGISTRY
+
+    def count(outcome):
+        return REGISTRY.get_sample_value(
+            "healthplanner_import_rows_total", {"source": "metrics-source", "outcome": outcome}) or 0.0
+
+    written, rejected = count("written"), count("rejected")
+    good = LONG + "010101,poverty_pct,2018,9.0,,,\n010102,poverty_pct,2018,36.5,,,\n"
+    batch = long_import(good, source="metrics-source")
+    assert batch.status == ImportStatus.SUCCEEDED and batch.rows_written == 2
+    assert count("written") - written == batch.rows_written
+    bad = long_import(good + "010101,poverty_pct,2019,abc,,,\n", source="metrics-source")
+    assert bad.status == ImportStatus.FAILED
+    assert count("rejected") - rejected == bad.rows_rejected >= 1
+    long_import(LONG + "010101,poverty_pct,2020,9.0,,,\n", source="metrics-source", dry_run=True)
+    assert count("written") - written == batch.rows_written  # a dry run counts nothing

@@ -22,6 +22,8 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from healthplanner.metrics import record_import_rows
+
 from ..choices import ImportStatus, Level
 from ..models import Community, ImportBatch, Indicator, IndicatorValue
 from . import messages as M
@@ -169,6 +171,8 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
                                                             "communities_created", "communities_updated"))
     batch.summary = {**counts, **plan.notes, "seconds": round(time.monotonic() - started, 3)}
     batch.save()
+    if not dry_run:
+        record_import_rows(batch.source, batch.rows_written, batch.rows_rejected)
     return batch
 
 
