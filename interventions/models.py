@@ -60,7 +60,13 @@ MSG_END_BEFORE_START = _("The end date cannot be before the start date.")
 MSG_NEGATIVE_BUDGET = _("The budget cannot be negative.")
 MSG_RANGE_ORDER = _("The minimum of the valid range must not exceed its maximum.")
 
-ubigeo_validator = RegexValidator(UBIGEO_REGEX, message=MSG_BAD_UBIGEO % {"code": "…"})
+# A lazy message without placeholders: formatting it here would freeze one language
+# at import time (and make the migrations depend on it).
+MSG_BAD_UBIGEO_FIELD = _(
+    "Not a UBIGEO code: use 2 digits for a department, 4 for a province, 6 for a district "
+    "(INEI codes, e.g. 01, 0101, 010101), or PE for the whole country."
+)
+ubigeo_validator = RegexValidator(UBIGEO_REGEX, message=MSG_BAD_UBIGEO_FIELD)
 source_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_.-]*$",
     message=_("Use lower-case letters, digits, dots, dashes and underscores."),
