@@ -335,3 +335,47 @@ def test_uploading_needs_add_importbatch(people, version):
         assert response.status_code == code
     assert client_for(people["partner"]).get("/api/v1/imports/").status_code == 403
     assert client_for(people["analyst"]).get("/api/v1/imports/").status_code == 200
+
+
+# --- the permission matrix with a trained model ---------------------------------------
+
+MATRIX = {  # endpoint -> action -> role -> status; anonymous is always 401
+    "model-versions": {"list": 200, "retrieve": 200, "create": 405},
+    "scores": {"list": 200, "retrieve": 200, "create": 405},
+    "plans": {"list": 200, "retrieve": 200,
+              "create": {"analyst": 202, "admin": 202, "editor": 403, "partner": 403}},
+    "predictions": {"create": 200},
+    "tasks": {"list": {"partner": 403}, "retrieve": {"partner": 403}, "create": 405},
+}
+DEFAULT_READ = 200
+
+
+def _expected(endpoint, action, role):
+    if role == "anonymous":
+        return 401
+    rule = MATRIX[endpoint][action]
+    return rule if isinstance(rule, int) else rule.get(role, DEFAULT_READ)
+
+
+@pytest.mark.parametrize("endpoint, action", [(e, a) for e, actions in MATRIX.items() for a in actions])
+@pytest.mark.parametrize("role", ["anonymous", "partner", "editor", "analyst", "admin"])
+def test_permission_matrix_with_a_model(people, version, role, endpoint, action, django_capture_on_commit_callbacks):
+    from modeling.services.planning import plan_compute, plan_create
+
+    plan = plan_compute(plan=plan_create(budget_pen=Decimal("20000"), draws=5))
+    objects = {"model-versions": version.pk, "scores": CommunityScore.objects.filter(version=version).first().pk,
+               "plans": plan.pk, "tasks": TaskRun.objects.filter(kind="train").first().pk}
+    client = client_for(people.get(role))
+    url = f"/api/v1/{endpoint}/"
+    if action == "retrieve":
+        response = client.get(f"{url}{objects[endpoint]}/")
+    elif action == "list":
+        response = client.get(url)
+    else:
+        body = {"plans": {"budget_pen": "1000.00", "draws": 5},
+                "predictions": {"community": CommunityScore.objects.first().community.code}}.get(endpoint, {})
+        with django_capture_on_commit_callbacks(execute=False):
+            response = client.post(url, body, format="json")
+    assert response.status_code == _expected(endpoint, action, role), response.content
+    if response.status_code == 200 and action == "list":
+        assert response.json()["count"] >= 1
