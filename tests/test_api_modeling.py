@@ -379,3 +379,35 @@ def test_permission_matrix_with_a_model(people, version, role, endpoint, action,
     assert response.status_code == _expected(endpoint, action, role), response.content
     if response.status_code == 200 and action == "list":
         assert response.json()["count"] >= 1
+
+
+# --- query counts ---------------------------------------------------------------------
+
+MODELING_LISTS = [
+    ("model-versions", {}), ("scores", {}), ("scores", {"format": "csv"}), ("scores", {"department": "01"}),
+    ("plans", {}), ("tasks", {}),
+]
+MAX_QUERIES = 7  # as tests/test_api_queries.py: token, permissions, partner scope, count, page (+ prefetch)
+
+
+@pytest.mark.parametrize("endpoint, params", MODELING_LISTS)
+def test_modeling_list_queries_do_not_grow_with_page_size(people, version, endpoint, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from modeling.services.planning import plan_compute, plan_create
+
+    for budget in ("10000", "20000"):
+        plan_compute(plan=plan_create(budget_pen=Decimal(budget), draws=5))
+    client = client_for(people["admin"])
+    url = f"/api/v1/{endpoint}/"
+    client.get(url, {"page_size": 1})
+    counts = []
+    for size in (1, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, {**params, "page_size": size})
+        assert response.status_code == 200, response.content
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= MAX_QUERIES, counts
+    if "format" not in params:
+        assert len(response.json()["results"]) >= (1 if endpoint == "model-versions" else 2)
