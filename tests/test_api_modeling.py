@@ -411,3 +411,14 @@ def test_modeling_list_queries_do_not_grow_with_page_size(people, version, endpo
     assert counts[0] == counts[1] <= MAX_QUERIES, counts
     if "format" not in params:
         assert len(response.json()["results"]) >= (1 if endpoint == "model-versions" else 2)
+
+
+def test_fast_score_list_equals_the_serializer(people, version):
+    from modeling.api.serializers import CommunityScoreSerializer
+
+    body = client_for(people["analyst"]).get("/api/v1/scores/", {"page_size": 1000}).json()["results"]
+    scores = CommunityScore.objects.filter(version=version).select_related("community", "version__target")
+    expected = {s.pk: dict(CommunityScoreSerializer(s).data) for s in scores}
+    assert len(body) == len(expected)
+    for row in body:
+        assert list(row) == list(expected[row["id"]]) and row == expected[row["id"]]

@@ -8,7 +8,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from interventions.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
-from interventions.api.views import FORMAT_PARAMETER, BaseViewSet, JSONErrorsMixin, ReadOnlyBaseViewSet
+from interventions.api.views import FORMAT_PARAMETER, BaseViewSet, JSONErrorsMixin, ReadOnlyBaseViewSet, _CountedRows
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from ..services.planning import MSG_NO_ACTIVE_MODEL, plan_create
@@ -54,6 +54,32 @@ class CommunityScoreViewSet(ReadOnlyBaseViewSet):
     filterset_class = filtersets.CommunityScoreFilterSet
     search_fields = ["community__code", "community__name"]
     ordering_fields = ["priority", "predicted", "cases", "poverty", "community__code"]
+
+    # Output name → ORM path, the serializer's fields in its order (a test holds the two
+    # outputs equal); the components are gathered into one object.
+    COLUMNS = {
+        "id": "id", "version": "version_id", "target": "version__target__code", "community": "community__code",
+        "community_id": "community_id", "community_name": "community__name", "year": "year",
+        "priority": "priority", "burden": "burden_component", "equity": "equity_component",
+        "cost_effectiveness": "cost_effectiveness_component", "observed": "observed", "predicted": "predicted",
+        "lower": "lower", "upper": "upper", "target_population": "target_population", "cases": "cases",
+        "poverty": "poverty", "interventions": "interventions",
+    }
+    COMPONENTS = ("burden", "equity", "cost_effectiveness")
+
+    def list(self, request, *args, **kwargs):
+        """Read straight from ``values_list`` (no model instances nor serializer fields):
+        the same output, about twice as fast for this large JSON column."""
+        names, paths = zip(*self.COLUMNS.items())
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(_CountedRows(queryset.values_list(*paths), counted=queryset))
+        rows = []
+        for values in page:
+            row = dict(zip(names, values))
+            components = {name: row.pop(name) for name in self.COMPONENTS}
+            rows.append({**{k: row[k] for k in names[:8]}, "components": components,
+                         **{k: row[k] for k in names[11:]}})
+        return self.get_paginated_response(rows)
 
 
 class TaskRunViewSet(ReadOnlyBaseViewSet):
