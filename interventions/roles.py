@@ -39,6 +39,10 @@ EXTRA = {
 # What Partners may read.
 PARTNER_VIEW = {
     "interventions": ["community", "indicator", "indicatorvalue", "interventiontype", "partner", "intervention"],
+    # The API's model outputs (issue 5): versions with their metrics, scores, plans and their
+    # lines, and what-if predictions (which need view_modelversion). Not task runs (internal
+    # logs and tracebacks) nor import batches.
+    "modeling": ["modelversion", "communityscore", "plan", "planitem"],
 }
 
 

@@ -215,3 +215,85 @@ def test_docs_serve_swagger_ui_from_our_own_static_files(client, db):
     page = client.get(reverse("api-docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn.jsdelivr.net" not in page
+
+
+# --- The import and modeling endpoints ---------------------------------------------------
+# Here without any trained model (tests/test_api_modeling.py repeats the matrix with one):
+# an authorised POST to plans or predictions is then a 409, detail requests for model
+# versions, scores and plans a 404 — after the permission check, which is what this tests.
+
+NEW_ENDPOINTS = ["imports", "model-versions", "scores", "plans", "predictions", "tasks"]
+VIEW_PERM = {
+    "imports": "interventions.view_importbatch", "model-versions": "modeling.view_modelversion",
+    "scores": "modeling.view_communityscore", "plans": "modeling.view_plan", "tasks": "modeling.view_taskrun",
+}
+NO_OBJECT = {"model-versions", "scores", "plans"}
+READ_ONLY_ENDPOINTS = {"model-versions", "scores", "tasks"}
+
+
+def expected_new(user, endpoint, action):
+    if endpoint == "predictions" and action not in ("list", "create"):
+        return 404  # no detail route
+    if user is None:
+        return 401
+    if action in ("update", "partial_update", "destroy"):
+        return 405
+    if endpoint == "predictions":
+        if action == "list":
+            return 405
+        return 409 if user.has_perm("modeling.view_modelversion") else 403
+    if action == "create":
+        if endpoint in READ_ONLY_ENDPOINTS:
+            return 405
+        if endpoint == "imports":
+            return 201 if user.has_perm("interventions.add_importbatch") else 403
+        return 409 if user.has_perm("modeling.add_plan") else 403  # plans
+    if not user.has_perm(VIEW_PERM[endpoint]):
+        return 403
+    return 404 if action == "retrieve" and endpoint in NO_OBJECT else 200
+
+
+def new_request(client, endpoint, action, objects):
+    url = f"/api/v1/{endpoint}/"
+    if action not in ("list", "create"):
+        url += f"{objects.get(endpoint, 999999)}/"
+    if endpoint == "imports" and action == "create":
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("v.csv", b"ubigeo,indicator,year,value\n010101,poverty_pct,2019,40.5\n")
+        return client.post(url, {"file": upload, "source": "matrix-test"}, format="multipart")
+    body = {"plans": {"budget_pen": "1000.00"}, "predictions": {"community": "010101"}}.get(endpoint, {})
+    return getattr(client, METHOD[action])(url, body if action not in ("list", "retrieve") else None, format="json")
+
+
+@pytest.fixture
+def new_objects(api_data):
+    from interventions.importers import Context, GenericAdapter, InputFile, run_import
+    from modeling.services.runs import run_create
+
+    batch = run_import(adapter=GenericAdapter(source="matrix-seed"), context=Context(),
+                       file=InputFile(name="s.csv", data=b"ubigeo,indicator,year,value\n010102,poverty_pct,2019,3\n"))
+    assert batch.status == "succeeded", batch.errors
+    return {"imports": batch.pk, "tasks": run_create(kind="score").pk}
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("endpoint", NEW_ENDPOINTS)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_import_and_modeling_endpoints(role, endpoint, action, users, new_objects):
+    user = users[role]
+    response = new_request(client_for(user), endpoint, action, new_objects)
+    assert response.status_code == expected_new(user, endpoint, action), response.content
+    if response.status_code >= 400:
+        assert response.json()["status"] == response.status_code
+
+
+def test_roles_grant_the_modeling_reads_decided(users):
+    partner, editor, analyst = users["partner_a"], users["editor"], users["analyst"]
+    for perm in ("modeling.view_modelversion", "modeling.view_communityscore", "modeling.view_plan",
+                 "modeling.view_planitem"):
+        assert partner.has_perm(perm) and editor.has_perm(perm) and analyst.has_perm(perm), perm
+    assert not partner.has_perm("modeling.view_taskrun") and not partner.has_perm("interventions.view_importbatch")
+    assert analyst.has_perm("modeling.add_plan") and not editor.has_perm("modeling.add_plan")
+    assert not partner.has_perm("modeling.add_plan")
+    assert editor.has_perm("interventions.add_importbatch") and not analyst.has_perm("interventions.add_importbatch")

@@ -54,3 +54,25 @@ def test_list_queries_do_not_grow_with_page_size(role, endpoint, params, editor,
     assert large == small, (small, large)
     if "format" not in params:
         assert len(response.json()["results"]) > 1
+
+
+@pytest.fixture
+def batches(api_data):
+    from interventions.importers import Context, GenericAdapter, InputFile, run_import
+
+    for i, text in enumerate(["010101,poverty_pct,2019,3", "010102,poverty_pct,2019,300", "010103,poverty_pct,2018,4"]):
+        run_import(adapter=GenericAdapter(source=f"queries-{i}"), context=Context(),
+                   file=InputFile(name=f"{i}.csv", data=f"ubigeo,indicator,year,value\n{text}\n".encode()))
+
+
+@pytest.mark.parametrize("params", [{}, {"format": "csv"}])
+def test_import_list_queries_do_not_grow_with_page_size(params, editor, batches, django_assert_max_num_queries):
+    client = client_for(editor)
+    client.get("/api/v1/imports/", {"page_size": 1})
+    small, _ = count_queries(client, "/api/v1/imports/", {**params, "page_size": 1})
+    with django_assert_max_num_queries(MAX_QUERIES):
+        client.get("/api/v1/imports/", {**params, "page_size": 100})
+    large, response = count_queries(client, "/api/v1/imports/", {**params, "page_size": 100})
+    assert large == small, (small, large)
+    if "format" not in params:
+        assert len(response.json()["results"]) == 3

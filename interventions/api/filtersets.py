@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import (
     Direction,
+    ImportStatus,
     IndicatorCategory,
     InterventionCategory,
     InterventionStatus,
@@ -20,6 +21,7 @@ from ..choices import (
 )
 from ..models import (
     Community,
+    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -34,6 +36,7 @@ __all__ = [
     "InterventionTypeFilterSet",
     "PartnerFilterSet",
     "InterventionFilterSet",
+    "ImportBatchFilterSet",
 ]
 
 # Bounds keep every number inside the database column's range, so a wild value is a 400.
@@ -189,3 +192,16 @@ class InterventionFilterSet(CommunityScopedFilterSet):
 
     def filter_partner(self, queryset, name, value):
         return queryset.filter(Q(partner__name__iexact=value) | Q(partner__acronym__iexact=value))
+
+
+class ImportBatchFilterSet(filters.FilterSet):
+    source = filters.CharFilter(method="filter_source", label=_("Source(s) or adapter name(s), comma-separated"))
+    status = filters.MultipleChoiceFilter(choices=ImportStatus.choices)
+    dry_run = filters.BooleanFilter()
+
+    class Meta:
+        model = ImportBatch
+        fields = ["source", "status", "dry_run"]
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(source__in=[v.strip() for v in value.split(",") if v.strip()])

@@ -13,6 +13,8 @@ __all__ = [
     "MSG_NOT_YOUR_PARTNER",
     "MSG_NO_PARTNER",
     "ViewModelPermissions",
+    "ReadModelPermissions",
+    "ReadAndAddModelPermissions",
     "OwnPartnerInterventions",
 ]
 
@@ -34,6 +36,21 @@ class ViewModelPermissions(permissions.DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+_READ = ("GET", "OPTIONS", "HEAD")
+
+
+class ReadModelPermissions(ViewModelPermissions):
+    """Read-only endpoints: any other method is a 405 for an authenticated user."""
+
+    perms_map = {method: ViewModelPermissions.perms_map[method] for method in _READ}
+
+
+class ReadAndAddModelPermissions(ViewModelPermissions):
+    """Endpoints that read and create (uploads, plans): no update nor delete (405)."""
+
+    perms_map = {method: ViewModelPermissions.perms_map[method] for method in (*_READ, "POST")}
 
 
 class OwnPartnerInterventions(permissions.BasePermission):

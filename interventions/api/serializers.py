@@ -13,6 +13,7 @@ from rest_framework.settings import api_settings
 
 from ..models import (
     Community,
+    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -31,6 +32,9 @@ __all__ = [
     "PartnerSerializer",
     "InterventionSerializer",
     "ErrorSerializer",
+    "ImportBatchSerializer",
+    "ImportUploadSerializer",
+    "ImportRefusedSerializer",
 ]
 
 MSG_KEY_ID_MISMATCH = _("“%(key)s” and %(key_id)s name different objects: send one of them.")
@@ -213,3 +217,72 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("Field errors (400 only): field name → messages."),
     )
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    """One run of an importer over one file: what it read, wrote and refused."""
+
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    errors = serializers.ListField(
+        child=serializers.DictField(), read_only=True,
+        help_text=_("Every problem found: file, row, column and message (at most the first few hundred)."),
+    )
+    summary = serializers.DictField(read_only=True, help_text=_("Counts and timings of the run."))
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id", "source", "file_name", "sha256", "user", "status", "dry_run", "started_at", "finished_at",
+            "rows_read", "rows_written", "rows_rejected", "errors", "summary",
+        ]
+        read_only_fields = fields
+
+
+def _import_adapter_choices():
+    from ..importers import PERU_ADAPTERS
+    from ..importers.uploads import GENERIC
+
+    return [GENERIC, *PERU_ADAPTERS]
+
+
+@extend_schema_serializer(examples=[
+    OpenApiExample(
+        "A long indicator table", request_only=True,
+        value={"file": "(a CSV file: ubigeo,indicator,year,value)", "adapter": "generic", "source": "diresa-cusco-2024"},
+    ),
+    OpenApiExample(
+        "A wide table with a column mapping", request_only=True,
+        value={"file": "(an XLSX file)", "adapter": "generic", "source": "diresa-cusco-2024", "year": 2024,
+               "ubigeo_column": "UBIGEO", "columns": "DESNUTRICION=stunting_u5_pct\nANEMIA=anaemia_6_35m_pct",
+               "scale": "stunting_u5_pct=100"},
+    ),
+    OpenApiExample(
+        "A built-in adapter", request_only=True, value={"file": "(the INEI poverty map XLSX)", "adapter": "poverty"},
+    ),
+])
+class ImportUploadSerializer(serializers.Serializer):
+    """The upload (multipart/form-data): the same fields as the admin's import form, checked
+    by that same form."""
+
+    file = serializers.FileField(help_text=_("CSV, XLSX, XLS or GeoJSON."))
+    adapter = serializers.ChoiceField(
+        choices=_import_adapter_choices(), required=False, default="generic",
+        help_text=_("generic: an indicator table (long, or wide with a column mapping); otherwise a built-in "
+                    "adapter for a known public file."),
+    )
+    source = serializers.CharField(required=False, max_length=64,
+                                   help_text=_("Short name of the data source (generic tables only)."))
+    year = serializers.IntegerField(required=False, min_value=1900, max_value=2100)
+    ubigeo_column = serializers.CharField(required=False, max_length=200)
+    columns = serializers.CharField(required=False, help_text=_("Column mapping, one per line: COLUMN=indicator_code."))
+    scale = serializers.CharField(required=False, help_text=_("One per line: indicator_code=100 to turn shares into percentages."))
+    sheet = serializers.CharField(required=False, max_length=100)
+    skip_rows = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    dry_run = serializers.BooleanField(required=False, default=False,
+                                       help_text=_("Check everything and write nothing (the batch is recorded as a dry run)."))
+
+
+class ImportRefusedSerializer(ErrorSerializer):
+    """A 400 for an upload: the form's field errors, or a refused file with its batch."""
+
+    batch = ImportBatchSerializer(required=False, help_text=_("The recorded batch, when the file was read and refused."))

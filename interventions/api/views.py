@@ -1,15 +1,22 @@
 """API viewsets: thin classes over the models; one router in ``urls.py``."""
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, filters, viewsets
+from rest_framework import exceptions, filters, parsers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from ..admin_import import MAX_UPLOAD_BYTES
+from ..admin_import import MSG_TOO_LARGE as MSG_UPLOAD_TOO_LARGE
+from ..choices import ImportStatus
 from ..models import (
     Community,
+    ImportBatch,
     Indicator,
     IndicatorValue,
     Intervention,
@@ -18,22 +25,33 @@ from ..models import (
 )
 from ..partner_scope import is_partner_scoped, partner_of
 from . import filtersets, serializers
-from .permissions import MSG_NOT_YOUR_PARTNER, OwnPartnerInterventions, ViewModelPermissions
+from .permissions import (
+    MSG_NOT_YOUR_PARTNER,
+    OwnPartnerInterventions,
+    ReadAndAddModelPermissions,
+    ReadModelPermissions,
+    ViewModelPermissions,
+)
 
 __all__ = [
     "MSG_BAD_LAYOUT",
     "MSG_NUL_IN_SEARCH",
     "MSG_WIDE_SOURCES",
     "BaseViewSet",
+    "ReadOnlyBaseViewSet",
     "CommunityViewSet",
     "IndicatorViewSet",
     "IndicatorValueViewSet",
     "InterventionTypeViewSet",
     "PartnerViewSet",
     "InterventionViewSet",
+    "ImportBatchViewSet",
+    "MSG_IMPORT_REFUSED",
+    "MSG_UPLOAD_TOO_LARGE",
 ]
 
 MSG_BAD_LAYOUT = _("Use layout=long (one row per value) or layout=wide (one row per community and year).")
+MSG_IMPORT_REFUSED = _("Import batch %(id)s was refused: nothing was written. See errors and batch.errors.")
 MSG_NUL_IN_SEARCH = _("The search text cannot contain NUL characters.")
 MSG_WIDE_SOURCES = _(
     "Several sources give %(indicator)s for %(community)s in %(year)s (%(sources)s): "
@@ -69,13 +87,8 @@ class SearchFilter(filters.SearchFilter):
         return super().get_search_terms(request)
 
 
-@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
-class BaseViewSet(viewsets.ModelViewSet):
-    """CRUD with filters, search, ordering, pagination, CSV, and writes in a savepoint."""
-
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
-    permission_classes = [ViewModelPermissions]
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+class JSONErrorsMixin:
+    """Errors are JSON even when the client asked for CSV."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
@@ -83,6 +96,15 @@ class BaseViewSet(viewsets.ModelViewSet):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class BaseViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
+    """CRUD with filters, search, ordering, pagination, CSV, and writes in a savepoint."""
+
+    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
+    permission_classes = [ViewModelPermissions]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer):
         with transaction.atomic():
@@ -95,6 +117,15 @@ class BaseViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         with transaction.atomic():
             instance.delete()
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class ReadOnlyBaseViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
+    """List and detail with filters, search, ordering, pagination and CSV; nothing else."""
+
+    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
+    permission_classes = [ReadModelPermissions]
+    http_method_names = ["get", "head", "options"]
 
 
 class CommunityViewSet(BaseViewSet):
@@ -264,3 +295,80 @@ class InterventionViewSet(BaseViewSet):
     def perform_update(self, serializer):
         self.check_partner(serializer)
         super().perform_update(serializer)
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+
+
+def _form_errors(form):
+    return {
+        (api_settings.NON_FIELD_ERRORS_KEY if name == "__all__" else name): [str(m) for m in messages]
+        for name, messages in form.errors.items()
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FORMAT_PARAMETER]),
+    create=extend_schema(
+        request={"multipart/form-data": serializers.ImportUploadSerializer},
+        responses={201: serializers.ImportBatchSerializer, 400: serializers.ImportRefusedSerializer},
+        description=_(
+            "Upload a file with an adapter name or a column mapping; it is read, checked and written "
+            "all or nothing by the same importer the admin uses. 201 with the batch when written (or "
+            "checked, with dry_run); 400 with every row-level error when refused (the batch is still "
+            "recorded and returned under batch); 413 for a file above the size limit. Needs "
+            "interventions.add_importbatch."
+        ),
+    ),
+)
+class ImportBatchViewSet(BaseViewSet):
+    """Import batches: upload files, and read what each run read, wrote and refused."""
+
+    queryset = ImportBatch.objects.select_related("user")
+    serializer_class = serializers.ImportBatchSerializer
+    filterset_class = filtersets.ImportBatchFilterSet
+    search_fields = ["source", "file_name", "sha256"]
+    ordering_fields = ["started_at", "finished_at", "source", "status", "rows_read", "rows_written", "rows_rejected"]
+    http_method_names = ["get", "post", "head", "options"]
+    permission_classes = [ReadAndAddModelPermissions]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.ImportUploadSerializer
+        return serializers.ImportBatchSerializer
+
+    def create(self, request, *args, **kwargs):
+        from ..admin_import import ImportForm
+        from ..importers import Context, InputFile, run_import
+        from ..importers.uploads import GENERIC, adapter_from_options
+
+        upload = request.FILES.get("file")
+        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(MSG_UPLOAD_TOO_LARGE % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        data = {key: request.data.get(key) for key in request.data if key != "file"}
+        if not data.get("adapter"):
+            data["adapter"] = GENERIC
+        try:
+            dry_run = serializers.ImportUploadSerializer().fields["dry_run"].to_internal_value(
+                data.pop("dry_run", None) or False
+            )
+        except exceptions.ValidationError as exc:
+            raise exceptions.ValidationError({"dry_run": exc.detail}) from None
+        form = ImportForm(data, request.FILES)
+        if not form.is_valid():
+            raise exceptions.ValidationError(_form_errors(form))
+        options = form.options()
+        name = re.sub(r"[\\/]", "_", upload.name)[:200]
+        batch = run_import(adapter=adapter_from_options(options), file=InputFile(name=name, data=upload.read()),
+                           user=request.user, dry_run=dry_run, context=Context())
+        body = serializers.ImportBatchSerializer(batch, context=self.get_serializer_context()).data
+        if batch.status == ImportStatus.FAILED:
+            # Not raised: the batch row stays recorded (no rollback), with every error.
+            return Response({
+                "status": 400, "code": "import_refused", "detail": str(MSG_IMPORT_REFUSED % {"id": batch.pk}),
+                "errors": {"file": [e["message"] for e in batch.errors]}, "batch": body,
+            }, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED)
