@@ -191,6 +191,7 @@ REST_FRAMEWORK = {
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 SPECTACULAR_SETTINGS = {
+    "ENUM_NAME_OVERRIDES": {"PlanStatusEnum": "modeling.models.PlanStatus"},
     "TITLE": "healthplanner API",
     "DESCRIPTION": "Communities, indicators, interventions, model scores and plans.",
     "VERSION": "1",
