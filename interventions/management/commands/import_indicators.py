@@ -2,6 +2,8 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
+from interventions.management.options import user_by_name
+
 from interventions.choices import ImportStatus
 from interventions.importers import PERU_ADAPTERS, Context, GenericAdapter, InputFile, run_import
 
@@ -21,16 +23,6 @@ def _pairs(values, option, cast=str):
     return out
 
 
-
-def _user(username):
-    if not username:
-        return None
-    from django.contrib.auth import get_user_model
-
-    try:
-        return get_user_model().objects.get(username=username)
-    except get_user_model().DoesNotExist:
-        raise CommandError(f"--user: there is no user “{username}”.") from None
 
 
 class Command(BaseCommand):
@@ -72,7 +64,7 @@ class Command(BaseCommand):
             file = InputFile.from_path(path)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
-        batch = run_import(adapter=adapter, file=file, dry_run=dry_run, user=_user(user),
+        batch = run_import(adapter=adapter, file=file, dry_run=dry_run, user=user_by_name(user),
                            context=Context(create_indicators=create_indicators))
         summary = batch.summary
         self.stdout.write(

@@ -2,21 +2,13 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from interventions.management.options import user_by_name
+
 from interventions.choices import ImportStatus
 from interventions.importers.loader import load_peru_data, planned_files
 from interventions.importers.peru import LOAD_ORDER
 
 
-
-def _user(username):
-    if not username:
-        return None
-    from django.contrib.auth import get_user_model
-
-    try:
-        return get_user_model().objects.get(username=username)
-    except get_user_model().DoesNotExist:
-        raise CommandError(f"--user: there is no user “{username}”.") from None
 
 
 class Command(BaseCommand):
@@ -43,7 +35,7 @@ class Command(BaseCommand):
             bar.set_postfix_str(step.relpath.split("/")[-1])
             bar.update(1)
 
-        steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress, user=_user(user))
+        steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress, user=user_by_name(user))
         bar.close()
         rows = [("source", "file", "status", "read", "written", "rejected", "seconds")]
         for step in steps:
