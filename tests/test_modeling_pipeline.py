@@ -221,3 +221,10 @@ def test_queue_models_runs_train_score_plan_in_order(demo_small, monkeypatch, dj
     plan = runs[2].plan
     assert plan.status == PlanStatus.COMPUTED and plan.model_version == runs[0].model_version
     assert plan.total_cost_pen <= Decimal("150000") and plan.items.exists()
+
+
+def test_an_unknown_training_loss_is_refused_before_training():
+    config = keras_model.TrainConfig.from_dict({**TINY_CONFIG, "loss": "mae"})
+    with pytest.raises(ValueError) as error:
+        keras_model.fit_ensemble(np.zeros((3, 1)), ["01"] * 3, np.zeros(3), np.ones(3), np.zeros(3), config=config)
+    assert str(error.value) == "Unknown training loss “mae”: use “mse” or “huber”."
