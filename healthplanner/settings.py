@@ -169,20 +169,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    # Reading needs view_<model>, writing add/change/delete (interventions/api/permissions.py).
-    "DEFAULT_PERMISSION_CLASSES": ["interventions.api.permissions.ViewModelPermissions"],
-    "DEFAULT_SCHEMA_CLASS": "interventions.api.schema.AutoSchema",
+    # Reading needs view_<model>, writing add/change/delete (healthplanner/api/permissions.py).
+    "DEFAULT_PERMISSION_CLASSES": ["healthplanner.api.permissions.ViewModelPermissions"],
+    "DEFAULT_SCHEMA_CLASS": "healthplanner.api.schema.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "interventions.api.renderers.CSVRenderer",
+        "healthplanner.api.renderers.CSVRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "interventions.api.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "healthplanner.api.pagination.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
-    "EXCEPTION_HANDLER": "interventions.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "healthplanner.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "interventions.api.throttling.AnonThrottle",
-        "interventions.api.throttling.UserThrottle",
+        "healthplanner.api.throttling.AnonThrottle",
+        "healthplanner.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from interventions.api.exceptions import MSG_CONFLICT, MSG_INVALID, MSG_PROTECTED, MSG_TOO_LARGE
+from healthplanner.api.exceptions import MSG_CONFLICT, MSG_INVALID, MSG_PROTECTED, MSG_TOO_LARGE
 from interventions.choices import Level
 from interventions.models import (
     MSG_END_BEFORE_START,

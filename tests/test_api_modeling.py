@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from interventions import roles
 from interventions.admin_import import MSG_SOURCE_NEEDED, MSG_TOO_LARGE
-from interventions.api.exceptions import MSG_INVALID
+from healthplanner.api.exceptions import MSG_INVALID
 from interventions.api.views import MSG_IMPORT_REFUSED
 from interventions.models import Community, ImportBatch, IndicatorValue, Partner
 from modeling.api.serializers import MSG_NO_SUCH_INDICATOR, MSG_OUT_OF_RANGE, MSG_UNKNOWN_INDICATOR

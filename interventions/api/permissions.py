@@ -1,8 +1,6 @@
-"""Who may do what through the API.
-
-Reading needs the model's ``view`` permission (NetBox's rule): read access is a
-permission like any other. Writing needs add/change/delete as in the admin. Partner
-users may in addition only touch the interventions of their own organisation.
+"""The domain's API permission rule: partner users only touch the interventions of their
+own organisation. The model-permission classes every endpoint uses are in
+``healthplanner.api.permissions``.
 """
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
@@ -12,9 +10,6 @@ from ..partner_scope import is_partner_scoped, partner_of
 __all__ = [
     "MSG_NOT_YOUR_PARTNER",
     "MSG_NO_PARTNER",
-    "ViewModelPermissions",
-    "ReadModelPermissions",
-    "ReadAndAddModelPermissions",
     "OwnPartnerInterventions",
 ]
 
@@ -25,32 +20,6 @@ MSG_NO_PARTNER = _(
     "Your account is not linked to a partner organisation: ask an administrator to add "
     "you to one before you create or change interventions."
 )
-
-
-class ViewModelPermissions(permissions.DjangoModelPermissions):
-    """Django model permissions where GET, HEAD and OPTIONS need ``view_<model>``."""
-
-    perms_map = {
-        **permissions.DjangoModelPermissions.perms_map,
-        "GET": ["%(app_label)s.view_%(model_name)s"],
-        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
-        "HEAD": ["%(app_label)s.view_%(model_name)s"],
-    }
-
-
-_READ = ("GET", "OPTIONS", "HEAD")
-
-
-class ReadModelPermissions(ViewModelPermissions):
-    """Read-only endpoints: any other method is a 405 for an authenticated user."""
-
-    perms_map = {method: ViewModelPermissions.perms_map[method] for method in _READ}
-
-
-class ReadAndAddModelPermissions(ViewModelPermissions):
-    """Endpoints that read and create (uploads, plans): no update nor delete (405)."""
-
-    perms_map = {method: ViewModelPermissions.perms_map[method] for method in (*_READ, "POST")}
 
 
 class OwnPartnerInterventions(permissions.BasePermission):

@@ -11,6 +11,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from healthplanner.api.serializers import ErrorSerializer
+
 from ..models import (
     Community,
     ImportBatch,
@@ -31,7 +33,6 @@ __all__ = [
     "InterventionTypeSerializer",
     "PartnerSerializer",
     "InterventionSerializer",
-    "ErrorSerializer",
     "ImportBatchSerializer",
     "ImportUploadSerializer",
     "ImportRefusedSerializer",
@@ -204,19 +205,6 @@ class InterventionSerializer(ModelCleanSerializer):
             "beneficiaries", "notes", "created_at",
         ]
         read_only_fields = ["created_at"]
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error response."""
-
-    status = serializers.IntegerField(help_text=_("The HTTP status code."))
-    code = serializers.CharField(help_text=_("A stable machine-readable code, e.g. invalid, not_found."))
-    detail = serializers.CharField(help_text=_("A human-readable summary."))
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text=_("Field errors (400 only): field name → messages."),
-    )
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

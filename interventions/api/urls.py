@@ -1,15 +1,9 @@
-"""The one API router. Other apps register their viewsets on ``router`` too."""
-from rest_framework import permissions, routers
+"""The domain's endpoints; ``healthplanner.api.urls`` composes them under /api/v1/."""
+from healthplanner.api.routers import Router
 
 from . import views
 
-__all__ = ["router"]
-
-
-class Router(routers.DefaultRouter):
-    class APIRootView(routers.APIRootView):
-        permission_classes = [permissions.IsAuthenticated]
-
+__all__ = ["router", "urlpatterns"]
 
 router = Router()
 router.register("communities", views.CommunityViewSet)
@@ -20,15 +14,4 @@ router.register("partners", views.PartnerViewSet)
 router.register("interventions", views.InterventionViewSet)
 router.register("imports", views.ImportBatchViewSet)
 
-
-def _register_modeling():
-    from modeling.api import views as modeling
-
-    router.register("model-versions", modeling.ModelVersionViewSet)
-    router.register("scores", modeling.CommunityScoreViewSet)
-    router.register("plans", modeling.PlanViewSet)
-    router.register("predictions", modeling.PredictionViewSet, basename="prediction")
-    router.register("tasks", modeling.TaskRunViewSet)
-
-
-_register_modeling()
+urlpatterns = router.urls

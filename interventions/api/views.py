@@ -1,15 +1,15 @@
 """API viewsets: thin classes over the models; one router in ``urls.py``."""
 import re
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, filters, parsers, status, viewsets
-from rest_framework.renderers import JSONRenderer
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
+from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows
 
 from ..admin_import import MAX_UPLOAD_BYTES
 from ..admin_import import MSG_TOO_LARGE as MSG_UPLOAD_TOO_LARGE
@@ -25,20 +25,11 @@ from ..models import (
 )
 from ..partner_scope import is_partner_scoped, partner_of
 from . import filtersets, serializers
-from .permissions import (
-    MSG_NOT_YOUR_PARTNER,
-    OwnPartnerInterventions,
-    ReadAndAddModelPermissions,
-    ReadModelPermissions,
-    ViewModelPermissions,
-)
+from .permissions import MSG_NOT_YOUR_PARTNER, OwnPartnerInterventions
 
 __all__ = [
     "MSG_BAD_LAYOUT",
-    "MSG_NUL_IN_SEARCH",
     "MSG_WIDE_SOURCES",
-    "BaseViewSet",
-    "ReadOnlyBaseViewSet",
     "CommunityViewSet",
     "IndicatorViewSet",
     "IndicatorValueViewSet",
@@ -52,81 +43,10 @@ __all__ = [
 
 MSG_BAD_LAYOUT = _("Use layout=long (one row per value) or layout=wide (one row per community and year).")
 MSG_IMPORT_REFUSED = _("Import batch %(id)s was refused: nothing was written. See errors and batch.errors.")
-MSG_NUL_IN_SEARCH = _("The search text cannot contain NUL characters.")
 MSG_WIDE_SOURCES = _(
     "Several sources give %(indicator)s for %(community)s in %(year)s (%(sources)s): "
     "choose one with source=… for the wide layout."
 )
-
-FORMAT_PARAMETER = OpenApiParameter(
-    "format", OpenApiTypes.STR, enum=["json", "csv"],
-    description=_("Response format: json (default) or csv (one line per row of this page)."),
-)
-
-
-class _CountedRows:
-    """Rows to paginate whose count comes from another queryset: counting the filtered
-    queryset skips the joins that only the selected columns need."""
-
-    ordered = True
-
-    def __init__(self, rows, *, counted):
-        self.rows, self.counted = rows, counted
-
-    def count(self):
-        return self.counted.count()
-
-    def __getitem__(self, index):
-        return self.rows[index]
-
-
-class SearchFilter(filters.SearchFilter):
-    def get_search_terms(self, request):
-        if "\x00" in request.query_params.get(self.search_param, ""):
-            raise exceptions.ValidationError({self.search_param: [MSG_NUL_IN_SEARCH]})
-        return super().get_search_terms(request)
-
-
-class JSONErrorsMixin:
-    """Errors are JSON even when the client asked for CSV."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and renderer is not None and renderer.format == "csv":
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-
-@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
-class BaseViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
-    """CRUD with filters, search, ordering, pagination, CSV, and writes in a savepoint."""
-
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
-    permission_classes = [ViewModelPermissions]
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    def perform_create(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-
-    def perform_update(self, serializer):
-        with transaction.atomic():
-            serializer.save()
-
-    def perform_destroy(self, instance):
-        with transaction.atomic():
-            instance.delete()
-
-
-@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
-class ReadOnlyBaseViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
-    """List and detail with filters, search, ordering, pagination and CSV; nothing else."""
-
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
-    permission_classes = [ReadModelPermissions]
-    http_method_names = ["get", "head", "options"]
-
 
 class CommunityViewSet(BaseViewSet):
     """Departments, provinces and districts by UBIGEO code (and Peru as ``PE``). The
@@ -202,7 +122,7 @@ class IndicatorValueViewSet(BaseViewSet):
         model instances and serializer fields (about 3x faster), same output."""
         names, paths = zip(*self.LONG_COLUMNS.items())
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(_CountedRows(queryset.values_list(*paths), counted=queryset))
+        page = self.paginate_queryset(CountedRows(queryset.values_list(*paths), counted=queryset))
         return self.get_paginated_response([dict(zip(names, row)) for row in page])
 
     def wide_list(self):
@@ -213,7 +133,7 @@ class IndicatorValueViewSet(BaseViewSet):
             .order_by("community__code", "year")
         )
         counted = values.values("community_id", "year").distinct()
-        page = self.paginate_queryset(_CountedRows(keys, counted=counted))
+        page = self.paginate_queryset(CountedRows(keys, counted=counted))
         columns = sorted(set(values.values_list("indicator__code", flat=True).distinct()))
         rows = {
             (k["community_id"], k["year"]): {

@@ -1,5 +1,5 @@
 """Modeling endpoints: model versions, scores, plans, what-if predictions and task runs.
-Thin callers of ``modeling.services``; same conventions as ``interventions.api.views``."""
+Thin callers of ``modeling.services``; on the shared bases of ``healthplanner.api``."""
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
-from interventions.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
-from interventions.api.views import FORMAT_PARAMETER, BaseViewSet, JSONErrorsMixin, ReadOnlyBaseViewSet, _CountedRows
+from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
+from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows, JSONErrorsMixin, ReadOnlyBaseViewSet
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from ..services.planning import MSG_NO_ACTIVE_MODEL, plan_create
@@ -72,7 +72,7 @@ class CommunityScoreViewSet(ReadOnlyBaseViewSet):
         the same output, about twice as fast for this large JSON column."""
         names, paths = zip(*self.COLUMNS.items())
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(_CountedRows(queryset.values_list(*paths), counted=queryset))
+        page = self.paginate_queryset(CountedRows(queryset.values_list(*paths), counted=queryset))
         rows = []
         for values in page:
             row = dict(zip(names, values))

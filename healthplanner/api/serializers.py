@@ -1,0 +1,18 @@
+"""Serializers shared by every app's API: the one error body."""
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+__all__ = ["ErrorSerializer"]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    status = serializers.IntegerField(help_text=_("The HTTP status code."))
+    code = serializers.CharField(help_text=_("A stable machine-readable code, e.g. invalid, not_found."))
+    detail = serializers.CharField(help_text=_("A human-readable summary."))
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("Field errors (400 only): field name → messages."),
+    )
