@@ -157,7 +157,8 @@ def main():
     targets = [
         ("floor: json.dumps(.values())", f"{base}/bench/floor/indicator-values/?{query}", {}),
         ("API indicator-values", f"{base}/api/v1/indicator-values/?{query}", auth),
-        ("API indicator-values (wide)", f"{base}/api/v1/indicator-values/?year=2020&layout=wide&page_size={args.page_size}", auth),
+        ("API indicator-values (wide)",
+         f"{base}/api/v1/indicator-values/?year=2020&layout=wide&page_size={args.page_size}", auth),
         ("floor: scores .values()", f"{base}/bench/floor/scores/?page_size={args.page_size}", {}),
         ("API scores", f"{base}/api/v1/scores/?page_size={args.page_size}", auth),
     ]
@@ -183,11 +184,13 @@ def main():
         gunicorn.wait(timeout=30)
 
     print()
-    print(f"{info['values']} indicator values, {info['scores']} scores; gunicorn {args.workers} sync workers; wrk {args.threads} threads, "
+    print(f"{info['values']} indicator values, {info['scores']} scores; "
+          f"gunicorn {args.workers} sync workers; wrk {args.threads} threads, "
           f"{args.connections} connections, {args.duration} s per target; page size {args.page_size}; "
           f"{os.cpu_count()} CPUs shared by server, database and load generator")
     floors = {"indicator-values": None, "scores": None}
-    header = f"{'target':32} {'req/s':>8} {'vs floor':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'bytes':>7}"
+    header = (f"{'target':32} {'req/s':>8} {'vs floor':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'errors':>7} {'bytes':>7}")
     print(header)
     print("-" * len(header))
     for name, size, r in results:

@@ -134,7 +134,8 @@ def main():
         sm = batch.summary
         print(f"Our importer : {len(frame):,} rows in {ours:.2f} s = {ours_rate:,.0f} rows/s, history rows included "
               f"(read+parse {sm['read_seconds']:.2f} s, checks {sm['check_seconds']:.2f} s, "
-              f"COPY+insert+history {sm['write_seconds']:.2f} s, commit incl. deferred FK checks {sm['commit_seconds']:.2f} s)")
+              f"COPY+insert+history {sm['write_seconds']:.2f} s, "
+              f"commit incl. deferred FK checks {sm['commit_seconds']:.2f} s)")
         print(f"Re-import of the identical file: {unchanged:.2f} s, 0 rows written")
         print(f"Naive save() : {len(sample):,} rows in {naive:.2f} s = {naive_rate:,.0f} rows/s")
         print(f"Ratio        : {ours_rate / naive_rate:.0f}x")

@@ -34,8 +34,6 @@ def main():
     import django
 
     django.setup()
-    import numpy as np
-    import pandas as pd
 
     from interventions.choices import Level
     from interventions.models import Community, IndicatorValue
@@ -58,7 +56,9 @@ def main():
         train_kwargs.update(feature_years=(2017, 2018), min_sample_size=30)
     config = keras_model.FAST_CONFIG if args.fast else keras_model.TrainConfig()
     data = "real data (SIEN 2022, 2017–2018 features)" if real else "synthetic demo"
-    version = ModelVersion.objects.filter(status="active", target__code="stunting_u5_pct").first() if args.reuse else None
+    version = None
+    if args.reuse:
+        version = ModelVersion.objects.filter(status="active", target__code="stunting_u5_pct").first()
     if version is None:
         t = time.perf_counter()
         version = model_version_train(**train_kwargs, config=config)

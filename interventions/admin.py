@@ -7,7 +7,6 @@ from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Level
-from .partner_scope import is_partner_scoped
 from .models import (
     Community,
     ImportBatch,
@@ -18,6 +17,7 @@ from .models import (
     Partner,
     PartnerMember,
 )
+from .partner_scope import is_partner_scoped
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -86,7 +86,9 @@ class IndicatorAdmin(BaseAdmin):
 
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(BaseAdmin):
-    list_display = ("indicator", "community", "year", "value", "lower", "upper", "sample_size", "source", "import_batch")
+    list_display = (
+        "indicator", "community", "year", "value", "lower", "upper", "sample_size", "source", "import_batch",
+    )
     list_filter = ("indicator", "year", "source", "community__level", CommunityDepartmentFilter)
     search_fields = ("community__code", "community__name", "indicator__code", "source")
     list_select_related = ("indicator", "community", "import_batch")
@@ -97,7 +99,10 @@ class IndicatorValueAdmin(BaseAdmin):
 
 @admin.register(InterventionType)
 class InterventionTypeAdmin(BaseAdmin):
-    list_display = ("code", "name", "category", "indicator", "target_group", "cost_per_beneficiary_pen", "effect_relative", "is_active")
+    list_display = (
+        "code", "name", "category", "indicator", "target_group", "cost_per_beneficiary_pen", "effect_relative",
+        "is_active",
+    )
     list_filter = ("category", "indicator", "target_group", "is_active")
     search_fields = ("code", "name", "evidence", "description")
     list_select_related = ("indicator",)
@@ -129,7 +134,10 @@ class PartnerMemberAdmin(BaseAdmin):
 
 @admin.register(Intervention)
 class InterventionAdmin(BaseAdmin):
-    list_display = ("intervention_type", "community", "partner", "status", "start_date", "end_date", "budget_pen", "beneficiaries")
+    list_display = (
+        "intervention_type", "community", "partner", "status", "start_date", "end_date", "budget_pen",
+        "beneficiaries",
+    )
     list_filter = ("status", "partner", "intervention_type", CommunityDepartmentFilter, "start_date")
     search_fields = ("community__code", "community__name", "intervention_type__name", "partner__name", "notes")
     list_select_related = ("intervention_type", "community", "partner")
@@ -147,7 +155,10 @@ class InterventionAdmin(BaseAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written", "rows_rejected", "error_count")
+    list_display = (
+        "id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written",
+        "rows_rejected", "error_count",
+    )
     list_filter = ("source", "status", "dry_run")
     search_fields = ("source", "file_name", "sha256")
     list_select_related = ("user",)

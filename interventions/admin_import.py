@@ -105,7 +105,8 @@ def _preview_rows(file, options):
     except Exception:  # noqa: BLE001 - GeoJSON and other non-tables have no grid preview
         return None
     head = grid.head(PREVIEW_ROWS).astype(object).where(grid.head(PREVIEW_ROWS).notna(), "")
-    return [(int(index), [str(v) for v in row]) for index, row in zip(head.index, head.to_numpy().tolist())]
+    rows = zip(head.index, head.to_numpy().tolist(), strict=True)
+    return [(int(index), [str(v) for v in row]) for index, row in rows]
 
 
 def import_view(model_admin, request):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -118,8 +118,8 @@ class TimeRange:
     end: datetime
 
     @classmethod
-    def of_dashboard(cls, dashboard: dict, now: datetime | None = None) -> "TimeRange":
-        now = now or datetime.now(timezone.utc)
+    def of_dashboard(cls, dashboard: dict, now: datetime | None = None) -> TimeRange:
+        now = now or datetime.now(UTC)
         return cls(parse_relative(dashboard["time"]["from"], now), parse_relative(dashboard["time"]["to"], now))
 
     @property
@@ -129,7 +129,7 @@ class TimeRange:
 
 def rfc3339(moment: datetime) -> str:
     """Go's time.RFC3339Nano for a UTC time (trailing zeros of the fraction dropped)."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     if moment.microsecond:
         text += ("." + f"{moment.microsecond:06d}").rstrip("0")

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from healthplanner.api.exceptions import MSG_CONFLICT, MSG_INVALID, MSG_PROTECTED, MSG_TOO_LARGE
+from healthplanner.api.exceptions import MSG_CONFLICT, MSG_PROTECTED, MSG_TOO_LARGE
 from interventions.choices import Level
 from interventions.models import (
     MSG_END_BEFORE_START,
@@ -32,7 +32,8 @@ def error(response, status):
 
 def test_400_model_rules_with_their_own_messages(api, api_data):
     body = error(api.post("/api/v1/indicator-values/", {
-        "community": "010101", "indicator": "poverty_pct", "year": 2010, "value": 150, "source": "x"}, format="json"), 400)
+        "community": "010101", "indicator": "poverty_pct", "year": 2010, "value": 150, "source": "x",
+    }, format="json"), 400)
     assert body["errors"] == {"value": [api_data.indicators["poverty_pct"].range_message(150.0)]}
     body = error(api.post("/api/v1/interventions/", {
         "community": "010101", "intervention_type": "iron_supplementation", "partner": "Asociación A",
@@ -103,7 +104,8 @@ def test_401_403_404_405(api, analyst, api_data):
     anonymous.credentials(HTTP_AUTHORIZATION="Token wrong")
     response = anonymous.get("/api/v1/communities/")
     assert error(response, 401)["code"] == "authentication_failed" and response["WWW-Authenticate"] == "Token"
-    assert error(client_for(analyst).delete(f"/api/v1/partners/{api_data.spare_partner.pk}/"), 403)["code"] == "permission_denied"
+    response = client_for(analyst).delete(f"/api/v1/partners/{api_data.spare_partner.pk}/")
+    assert error(response, 403)["code"] == "permission_denied"
     assert error(api.get("/api/v1/communities/987654321/"), 404)["code"] == "not_found"
     assert error(api.get("/api/v1/communities/abc/"), 404)["code"] == "not_found"
     assert error(api.get("/api/v1/communities/99999999999999999999999/"), 404)["code"] == "not_found"
@@ -118,7 +120,9 @@ def test_413_when_the_body_is_too_large(api, settings):
 
 
 def test_429_for_users_and_anonymous_clients(api, settings, client):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"},
+    }
     for _ in range(3):
         assert api.get("/api/v1/indicators/").status_code == 200
     response = api.get("/api/v1/indicators/")

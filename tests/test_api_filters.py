@@ -45,7 +45,8 @@ def test_indicator_values_filters(api, api_data):
     assert ids(api.get(url, {"indicator": "poverty_pct", "page_size": 100})) == values_ids(indicator=poverty)
     assert ids(api.get(url, {"indicator_id": poverty.pk, "page_size": 100})) == values_ids(indicator=poverty)
     assert ids(api.get(url, {"community": "010101"})) == values_ids(community__code="010101")
-    assert ids(api.get(url, {"community_id": api_data.communities["010101"].pk})) == values_ids(community__code="010101")
+    district = api_data.communities["010101"]
+    assert ids(api.get(url, {"community_id": district.pk})) == values_ids(community__code="010101")
     assert ids(api.get(url, {"ubigeo__startswith": "0101"})) == values_ids(community__code__startswith="0101")
     assert ids(api.get(url, {"department": "01", "level": "district"})) == values_ids(
         community__code__startswith="01", community__level="district")

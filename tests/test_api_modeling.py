@@ -7,17 +7,20 @@ import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from healthplanner.api.exceptions import MSG_INVALID
 from interventions import roles
 from interventions.admin_import import MSG_SOURCE_NEEDED, MSG_TOO_LARGE
-from healthplanner.api.exceptions import MSG_INVALID
 from interventions.api.views import MSG_IMPORT_REFUSED
 from interventions.models import Community, ImportBatch, IndicatorValue, Partner
 from modeling.api.serializers import MSG_NO_SUCH_INDICATOR, MSG_OUT_OF_RANGE, MSG_UNKNOWN_INDICATOR
-from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun, TaskStatus
+from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
 from modeling.services.planning import MSG_NO_ACTIVE_MODEL
 from modeling.services.whatif import MSG_NO_ACTIVE_MODEL_AT_LEVEL
-from tests.api_support import client_for, make_partner_user
-from tests.api_support import clear_throttle_cache  # noqa: F401
+from tests.api_support import (
+    clear_throttle_cache,  # noqa: F401
+    client_for,
+    make_partner_user,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.slow
@@ -69,7 +72,8 @@ def test_model_versions_show_metrics_next_to_baselines(people, version):
     assert row["metrics"] == version.metrics and "wmae" in row["metrics"]
     assert row["baselines"] == version.baselines and len(row["baselines"]) >= 2
     assert "file_path" not in row
-    assert client_for(people["analyst"]).get(f"/api/v1/model-versions/{version.pk}/").json()["features"] == version.features
+    body = client_for(people["analyst"]).get(f"/api/v1/model-versions/{version.pk}/").json()
+    assert body["features"] == version.features
 
 
 @pytest.mark.parametrize("params, found", [

@@ -26,11 +26,13 @@ def test_csv_list_matches_json(api, api_data):
     json_rows = api.get("/api/v1/indicator-values/", params).json()["results"]
     csv_rows = read_csv(api.get("/api/v1/indicator-values/", {**params, "format": "csv"}))
     assert len(csv_rows) == len(json_rows) == 4
-    for j, c in zip(json_rows, csv_rows):
+    for j, c in zip(json_rows, csv_rows, strict=True):
         assert c["id"] == str(j["id"]) and c["community"] == "010101" and c["indicator"] == j["indicator"]
         assert float(c["value"]) == j["value"] and c["lower"] == "" and c["import_batch"] == ""
     header = api.get("/api/v1/indicator-values/", {**params, "format": "csv"}).content.decode().splitlines()[0]
-    assert header == "id,community,community_id,indicator,indicator_id,year,value,lower,upper,sample_size,source,import_batch"
+    assert header == (
+        "id,community,community_id,indicator,indicator_id,year,value,lower,upper,sample_size,source,import_batch"
+    )
 
 
 def test_csv_on_every_list_endpoint_and_pagination(api, api_data):
@@ -44,7 +46,8 @@ def test_csv_on_every_list_endpoint_and_pagination(api, api_data):
 
 def test_csv_keeps_formulas_as_text(editor, api_data):
     client = client_for(editor)
-    assert client.patch(f"/api/v1/partners/{api_data.spare_partner.pk}/", {"acronym": "=1+2"}, format="json").status_code == 200
+    response = client.patch(f"/api/v1/partners/{api_data.spare_partner.pk}/", {"acronym": "=1+2"}, format="json")
+    assert response.status_code == 200
     rows = read_csv(client.get("/api/v1/partners/", {"format": "csv", "partner": "=1+2"}))
     assert rows[0]["acronym"] == "'=1+2"
 
@@ -62,7 +65,8 @@ def test_wide_layout_one_row_per_community_and_year(api, api_data):
     body = response.json()
     assert body["count"] == 3
     expected = {}
-    for v in IndicatorValue.objects.filter(year=2021, community__code__startswith="01").select_related("community", "indicator"):
+    values = IndicatorValue.objects.filter(year=2021, community__code__startswith="01")
+    for v in values.select_related("community", "indicator"):
         expected.setdefault(v.community.code, {})[v.indicator.code] = v.value
     assert [row["community"] for row in body["results"]] == ["01", "010101", "010102"]
     for row in body["results"]:
@@ -74,11 +78,12 @@ def test_wide_layout_one_row_per_community_and_year(api, api_data):
 
 def test_wide_layout_missing_cells_are_null_and_columns_follow_the_filter(api, api_data):
     IndicatorValue.objects.filter(community__code="010102", indicator__code="poverty_pct", year=2020).delete()
-    rows = api.get("/api/v1/indicator-values/", {"layout": "wide", "year": 2020, "community": "010101,010102"}).json()["results"]
+    url = "/api/v1/indicator-values/"
+    rows = api.get(url, {"layout": "wide", "year": 2020, "community": "010101,010102"}).json()["results"]
     assert [r["poverty_pct"] for r in rows] == [pytest.approx(16.0), None]
-    rows = api.get("/api/v1/indicator-values/", {"layout": "wide", "indicator": "stunting_u5_pct", "community": "02"}).json()["results"]
+    rows = api.get(url, {"layout": "wide", "indicator": "stunting_u5_pct", "community": "02"}).json()["results"]
     assert rows == []
-    rows = api.get("/api/v1/indicator-values/", {"layout": "wide", "indicator": "stunting_u5_pct", "community": "020101"}).json()["results"]
+    rows = api.get(url, {"layout": "wide", "indicator": "stunting_u5_pct", "community": "020101"}).json()["results"]
     assert [(r["year"], sorted(r)) for r in rows] == [
         (2020, ["community", "community_id", "community_name", "stunting_u5_pct", "year"]),
         (2021, ["community", "community_id", "community_name", "stunting_u5_pct", "year"]),

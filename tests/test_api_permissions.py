@@ -89,7 +89,8 @@ def test_permission_matrix(role, endpoint, action, users, api_data):
     else:
         url = reverse(f"{basename}-detail", args=[target(api_data, endpoint).pk])
     body = payload(api_data, endpoint, role, for_update=action in ("update", "partial_update"))
-    response = getattr(client, METHOD[action])(url, body if action != "list" and action != "retrieve" else None, format="json")
+    sent = body if action != "list" and action != "retrieve" else None
+    response = getattr(client, METHOD[action])(url, sent, format="json")
     assert response.status_code == expected(role, endpoint, action), response.content
     if response.status_code >= 400:
         assert set(response.json()) >= {"status", "code", "detail"}
@@ -141,7 +142,8 @@ def test_partner_cannot_create_for_another_partner_or_move_its_own(partner_a_use
                                "detail": str(MSG_NOT_YOUR_PARTNER % {"own": api_data.partner_a})}
     assert Intervention.objects.count() == before
 
-    response = a.patch(f"/api/v1/interventions/{api_data.intervention_a.pk}/", {"partner": "Fundación B"}, format="json")
+    url = f"/api/v1/interventions/{api_data.intervention_a.pk}/"
+    response = a.patch(url, {"partner": "Fundación B"}, format="json")
     assert response.status_code == 403
     api_data.intervention_a.refresh_from_db()
     assert api_data.intervention_a.partner == api_data.partner_a
@@ -206,7 +208,8 @@ def test_partners_cannot_edit_in_the_admin(client, partner_a_user, api_data):
 
 def test_community_code_cannot_change(editor, api_data):
     client = client_for(editor)
-    response = client.patch(f"/api/v1/communities/{api_data.spare_district.pk}/", {"code": "010199", "name": "Z"}, format="json")
+    url = f"/api/v1/communities/{api_data.spare_district.pk}/"
+    response = client.patch(url, {"code": "010199", "name": "Z"}, format="json")
     assert response.status_code == 200
     assert Community.objects.get(pk=api_data.spare_district.pk).code == "010103"
 

@@ -7,8 +7,11 @@ import pytest
 from hypothesis import settings
 
 from modeling.models import CommunityScore, Plan, TaskRun
-from tests.api_support import client_for, make_partner_user
-from tests.api_support import clear_throttle_cache  # noqa: F401
+from tests.api_support import (
+    clear_throttle_cache,  # noqa: F401
+    client_for,
+    make_partner_user,
+)
 from tests.conftest import make_user
 from tests.test_api_modeling import model_data  # noqa: F401
 from tests.test_api_schemathesis import CHECKS, HYPOTHESIS, keep_the_test_connection, no_throttling  # noqa: F401

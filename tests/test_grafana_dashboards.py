@@ -3,7 +3,7 @@ unique, every data source they name is provisioned, secrets come from the enviro
 and the query expander the database tests rely on behaves as Grafana's source says."""
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -133,8 +133,8 @@ def test_prometheus_config_scrapes_web_and_worker_jobs_the_dashboards_use():
 
 
 # ------------------------------------------------------------------ the expander
-RANGE = gs.TimeRange(datetime(2017, 4, 21, 5, 1, 17, tzinfo=timezone.utc),
-                     datetime(2017, 4, 21, 5, 6, 17, tzinfo=timezone.utc))
+RANGE = gs.TimeRange(datetime(2017, 4, 21, 5, 1, 17, tzinfo=UTC),
+                     datetime(2017, 4, 21, 5, 6, 17, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("sql, expanded", [
@@ -185,9 +185,9 @@ def test_promql_builtins_and_variables():
 
 
 def test_relative_time_ranges():
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
-    assert gs.parse_relative("now-20y", now) == datetime(2006, 11, 25, 12, 0, tzinfo=timezone.utc)
-    assert gs.parse_relative("now-6h", now) == datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert gs.parse_relative("now-20y", now) == datetime(2006, 11, 25, 12, 0, tzinfo=UTC)
+    assert gs.parse_relative("now-6h", now) == datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
     assert gs.parse_relative("now", now) == now
 
 

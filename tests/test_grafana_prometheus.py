@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -284,7 +284,7 @@ def test_every_promql_target_returns_series_from_a_real_prometheus(stack, monkey
     assert TaskRun.objects.filter(status=TaskStatus.FAILED).count() == 2
     time.sleep(5)
 
-    end = datetime.now(timezone.utc)
+    end = datetime.now(UTC)
     time_range = gs.TimeRange(end - timedelta(minutes=5), end)
     failures = []
     checked = 0

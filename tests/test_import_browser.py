@@ -6,11 +6,11 @@ import shutil
 import pytest
 
 from interventions.choices import ImportStatus
-from interventions.roles import sync_roles
 from interventions.importers import PERU_ADAPTERS, InputFile, run_import
 from interventions.importers import messages as M
 from interventions.importers.reading import CellError
 from interventions.models import ImportBatch, IndicatorValue
+from interventions.roles import sync_roles
 from interventions.services.catalogue import ensure_indicators
 
 from .conftest import make_user

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from interventions.choices import ImportStatus
-from interventions.importers import GenericAdapter, InputFile, PERU_ADAPTERS, rollback_batch, run_import
+from interventions.importers import PERU_ADAPTERS, GenericAdapter, InputFile, rollback_batch, run_import
 from interventions.importers import messages as M
 from interventions.importers.core import Context
 from interventions.importers.reading import CellError
@@ -77,7 +77,8 @@ def test_ubigeo_reimport_writes_nothing(places):
         (LONG + "010101,poverty_pct,2018,9.5,,,\n010102,poverty_pct,2018,\"1,234.5\",,,\n", "utf-8"),
         ("\ufeff" + LONG + "010101,poverty_pct,2018,9.5,,,\n010102,poverty_pct,2018,1234.5,,,\n", "utf-8"),
         (LONG.replace(",", ";") + "010101;poverty_pct;2018;9,5;;;\n010102;poverty_pct;2018;1.234,5;;;\n", "latin-1"),
-        (LONG.replace(",", "\t") + "010101\tpoverty_pct\t2018\t9,5\t\t\t\n10102\tpoverty_pct\t2018\t1 234,5\t\t\t\n", "utf-8"),
+        (LONG.replace(",", "\t") + "010101\tpoverty_pct\t2018\t9,5\t\t\t\n"
+         "10102\tpoverty_pct\t2018\t1 234,5\t\t\t\n", "utf-8"),
         (LONG.replace(",", ";") + "10101;poverty_pct;2018;9,5;;;\n10102;poverty_pct;2018;1234,5;;;\n", "cp1252"),
     ],
     ids=["comma-thousands", "utf8-bom", "latin1-semicolon-decimal-comma", "tab-space-thousands", "lost-zero"],
@@ -168,11 +169,17 @@ def test_identical_file_changes_nothing(places):
 
 def test_new_version_replaces_values_and_keeps_history(places):
     first = long_import(LONG + "010101,poverty_pct,2018,9.0,,,\n010102,poverty_pct,2018,36.5,,,\n")
-    second = long_import(LONG + "010101,poverty_pct,2018,10.0,,,\n010102,poverty_pct,2018,36.5,,,\n020101,poverty_pct,2018,20,,,\n")
-    assert (second.summary["values_created"], second.summary["values_updated"], second.summary["values_unchanged"]) == (1, 1, 1)
+    second = long_import(
+        LONG + "010101,poverty_pct,2018,10.0,,,\n010102,poverty_pct,2018,36.5,,,\n020101,poverty_pct,2018,20,,,\n"
+    )
+    counts = (second.summary["values_created"], second.summary["values_updated"], second.summary["values_unchanged"])
+    assert counts == (1, 1, 1)
     v = value("010101")
     assert (v.value, v.import_batch) == (10.0, second)
-    history = list(IndicatorValue.history.filter(id=v.id).order_by("history_id").values_list("history_type", "value", "import_batch"))
+    history = list(
+        IndicatorValue.history.filter(id=v.id).order_by("history_id")
+        .values_list("history_type", "value", "import_batch")
+    )
     assert history == [("+", 9.0, first.pk), ("~", 10.0, second.pk)]
     # Another source's values for the same keys are untouched.
     long_import(LONG + "010101,poverty_pct,2018,55,,,\n", source="other-source")
@@ -193,7 +200,8 @@ def test_orm_path_gives_the_same_result_with_history(places):
     from interventions.importers import core
 
     frame = __import__("pandas").DataFrame({
-        "community_id": [Community.objects.get(code="010101").id], "indicator_id": [Indicator.objects.get(code="poverty_pct").id],
+        "community_id": [Community.objects.get(code="010101").id],
+        "indicator_id": [Indicator.objects.get(code="poverty_pct").id],
         "year": [2018], "value": [9.0], "lower": [None], "upper": [None], "sample_size": [None]})
     batch = ImportBatch.objects.create(source="orm")
     assert core._write_values_orm(core._clean_frame(frame), source="orm", batch=batch, user=None) == (1, 0)
@@ -217,7 +225,9 @@ def test_wide_format_with_scale(places, tmp_path):
     assert value("010101", year=2021, source="diresa-amazonas").value == 25.0
     assert value("010102", year=2021, source="diresa-amazonas").value == 50.0
     assert value("010101", "water_public_network_pct", 2021, "diresa-amazonas").value == 80.0
-    assert not IndicatorValue.objects.filter(community__code="010102", indicator__code="water_public_network_pct").exists()
+    assert not IndicatorValue.objects.filter(
+        community__code="010102", indicator__code="water_public_network_pct"
+    ).exists()
 
 
 def test_wide_format_skip_rows_and_sheet(places, tmp_path):
@@ -269,7 +279,8 @@ def test_command_dry_run(places, tmp_path):
 def test_builtin_adapter_by_source_name(places, tmp_path):
     path = tmp_path / "Mapa_Pobreza_2018.xlsx"
     path.write_bytes(_xlsx([["Ubigeo", "Departamento", "Pobreza Monetaria -Mapa de Pobreza\n2018 (INEI)",
-                             "Intervalo de confianza al 95%\nINFERIOR\nMapa", "Intervalo de confianza al 95%\nSUPERIOR\nMapa"],
+                             "Intervalo de confianza al 95%\nINFERIOR\nMapa",
+                             "Intervalo de confianza al 95%\nSUPERIOR\nMapa"],
                             ["010101", "AMAZONAS", 9.03, 5.77, 12.3]]))
     call_command("import_indicators", str(path), "--source", "poverty-2018", stdout=io.StringIO())
     v = value("010101", source="inei-poverty-2018")

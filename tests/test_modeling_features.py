@@ -74,7 +74,8 @@ def test_no_tensorflow_at_import_time():
         "modeling.services.training, modeling.services.scoring, modeling.services.planning, "
         "modeling.templatetags.modeling_admin; "
         "from django.core.management import load_command_class; "
-        "[load_command_class('modeling', c) for c in ('train_model', 'score_communities', 'make_plan', 'queue_models')]; "
+        "[load_command_class('modeling', c) "
+        "for c in ('train_model', 'score_communities', 'make_plan', 'queue_models')]; "
         "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, capture_output=True, text=True,

@@ -54,8 +54,11 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     assert scores.count() == Community.objects.filter(level="district").count()
     s = scores.get(community__code="010102")
     assert s.lower <= s.predicted <= s.upper and s.year == 2024
-    assert s.priority == pytest.approx(100 * (s.burden_component + s.equity_component + s.cost_effectiveness_component) / 3)
-    stunting_types = set(InterventionType.objects.filter(indicator__code="stunting_u5_pct").values_list("code", flat=True))
+    components = s.burden_component + s.equity_component + s.cost_effectiveness_component
+    assert s.priority == pytest.approx(100 * components / 3)
+    stunting_types = set(
+        InterventionType.objects.filter(indicator__code="stunting_u5_pct").values_list("code", flat=True)
+    )
     assert set(s.interventions) == stunting_types | {"_combined"}
     water = InterventionType.objects.get(code="safe_water")
     info = s.interventions["safe_water"]
@@ -166,7 +169,9 @@ def test_train_model_command_json_shape(demo_small, monkeypatch):
     data = json.loads(lines[-1])
     assert set(data) == {"version", "status", "metrics"}
     assert data["status"] == "active" and ModelVersion.objects.get(pk=data["version"])
-    assert list(data["metrics"]) == ["keras", "mean", "ridge_poverty", "ridge_all", "gradient_boosting", "random_forest"]
+    assert list(data["metrics"]) == [
+        "keras", "mean", "ridge_poverty", "ridge_all", "gradient_boosting", "random_forest",
+    ]
     for metrics in data["metrics"].values():
         assert set(metrics) == {"wmae", "rmse", "r2", "coverage80"}
 

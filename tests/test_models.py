@@ -84,7 +84,9 @@ def test_coordinates_outside_peru_are_refused_by_the_database(tree):
 
 def test_value_out_of_range_is_refused_by_clean(tree):
     indicators = ensure_indicators()
-    value = IndicatorValue(community=tree[2], indicator=indicators["stunting_u5_pct"], year=2020, value=130, source="test")
+    value = IndicatorValue(
+        community=tree[2], indicator=indicators["stunting_u5_pct"], year=2020, value=130, source="test"
+    )
     with translation.override("en"):
         with pytest.raises(ValidationError) as err:
             value.full_clean()
@@ -117,7 +119,9 @@ def test_interval_and_uniqueness_are_enforced_by_the_database(tree):
 def test_indicator_range_order(tree):
     with pytest.raises(ValidationError):
         Indicator(code="x_pct", name="x", unit="%", category="health", min_value=10, max_value=5).full_clean()
-    _db_refuses(lambda: Indicator.objects.create(code="x_pct", name="x", unit="%", category="health", min_value=10, max_value=5))
+    _db_refuses(lambda: Indicator.objects.create(
+        code="x_pct", name="x", unit="%", category="health", min_value=10, max_value=5
+    ))
     _db_refuses(lambda: Indicator.objects.create(code="Bad Code", name="x", unit="%", category="health"))
 
 

@@ -68,7 +68,9 @@ def test_importing_django_does_not_import_tensorflow():
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthplanner.test_settings"}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
 

@@ -18,8 +18,11 @@ def _fingerprint():
     communities = Community.objects.order_by("code").values_list(
         "code", "name", "population", "altitude_m", "latitude", "longitude", "area_km2"
     )
-    interventions = Intervention.objects.order_by("community__code", "intervention_type__code", "start_date").values_list(
-        "community__code", "intervention_type__code", "partner__acronym", "start_date", "budget_pen", "beneficiaries", "status"
+    interventions = Intervention.objects.order_by(
+        "community__code", "intervention_type__code", "start_date"
+    ).values_list(
+        "community__code", "intervention_type__code", "partner__acronym", "start_date", "budget_pen",
+        "beneficiaries", "status",
     )
     digest = hashlib.sha256()
     for part in (rows, communities, interventions):
@@ -75,7 +78,8 @@ def test_full_demo_is_shaped_like_peru_and_passes_validation(capsys):
     for community in Community.objects.order_by("?")[:60]:
         community.full_clean()
     for code in IndicatorValue.objects.values_list("indicator__code", flat=True).order_by().distinct():
-        for value in IndicatorValue.objects.filter(indicator__code=code).select_related("indicator", "community").order_by("?")[:10]:
+        sample = IndicatorValue.objects.filter(indicator__code=code).select_related("indicator", "community")
+        for value in sample.order_by("?")[:10]:
             value.full_clean()
     for intervention in Intervention.objects.all():
         intervention.full_clean()
@@ -84,7 +88,9 @@ def test_full_demo_is_shaped_like_peru_and_passes_validation(capsys):
 
     frame = pd.DataFrame(IndicatorValue.objects.filter(year=2022, community__level=Level.DISTRICT).values(
         "community__code", "community__altitude_m", "indicator__code", "value"))
-    wide = frame.pivot_table(index=["community__code", "community__altitude_m"], columns="indicator__code", values="value").reset_index()
+    wide = frame.pivot_table(
+        index=["community__code", "community__altitude_m"], columns="indicator__code", values="value"
+    ).reset_index()
     assert wide["stunting_u5_pct"].corr(wide["poverty_pct"]) > 0.4
     assert wide["stunting_u5_pct"].corr(wide["community__altitude_m"]) > 0.2
     assert wide["stunting_u5_pct"].corr(wide["water_public_network_pct"]) < -0.2

@@ -57,7 +57,9 @@ class AutoSchema(BaseAutoSchema):
                 )
         for response in responses.values():
             if "text/csv" in response.get("content", {}):
-                response["content"]["text/csv"] = {"schema": {"type": "string", "description": "CSV with a header line."}}
+                response["content"]["text/csv"] = {
+                    "schema": {"type": "string", "description": "CSV with a header line."}
+                }
         if getattr(self.view, "wide_layout", False) and getattr(self.view, "action", None) == "list":
             for media_type, content in responses["200"].get("content", {}).items():
                 if media_type != "application/json":

@@ -54,7 +54,9 @@ class CommunityScopedFilterSet(filters.FilterSet):
     community_path = "community"
 
     community = filters.CharFilter(method="filter_community", label=_("Community UBIGEO code(s), comma-separated"))
-    community_id = filters.CharFilter(method="filter_community_id", validators=[ID_LIST], label=_("Community id(s), comma-separated"))
+    community_id = filters.CharFilter(
+        method="filter_community_id", validators=[ID_LIST], label=_("Community id(s), comma-separated")
+    )
     ubigeo__startswith = filters.CharFilter(
         method="filter_ubigeo_prefix", validators=[UBIGEO_PREFIX], label=_("UBIGEO code prefix (a region's subtree)")
     )
@@ -92,7 +94,9 @@ class CommunityFilterSet(CommunityScopedFilterSet):
 
     class Meta:
         model = Community
-        fields = ["code", "community", "community_id", "ubigeo__startswith", "level", "department", "parent", "parent_id"]
+        fields = [
+            "code", "community", "community_id", "ubigeo__startswith", "level", "department", "parent", "parent_id",
+        ]
 
 
 class IndicatorFilterSet(filters.FilterSet):
@@ -111,7 +115,9 @@ class IndicatorFilterSet(filters.FilterSet):
 
 class IndicatorValueFilterSet(CommunityScopedFilterSet):
     indicator = filters.CharFilter(method="filter_indicator", label=_("Indicator code(s), comma-separated"))
-    indicator_id = filters.CharFilter(method="filter_indicator_id", validators=[ID_LIST], label=_("Indicator id(s), comma-separated"))
+    indicator_id = filters.CharFilter(
+        method="filter_indicator_id", validators=[ID_LIST], label=_("Indicator id(s), comma-separated")
+    )
     year = filters.NumberFilter(field_name="year", **YEAR_BOUNDS)
     year__gte = filters.NumberFilter(field_name="year", lookup_expr="gte", **YEAR_BOUNDS)
     year__lte = filters.NumberFilter(field_name="year", lookup_expr="lte", **YEAR_BOUNDS)
@@ -176,8 +182,12 @@ class InterventionFilterSet(CommunityScopedFilterSet):
     partner_id = filters.NumberFilter(field_name="partner_id", **ID_BOUNDS)
     status = filters.MultipleChoiceFilter(choices=InterventionStatus.choices)
     year = filters.NumberFilter(field_name="start_date__year", label=_("Start year"), **YEAR_BOUNDS)
-    year__gte = filters.NumberFilter(field_name="start_date__year", lookup_expr="gte", label=_("Start year from"), **YEAR_BOUNDS)
-    year__lte = filters.NumberFilter(field_name="start_date__year", lookup_expr="lte", label=_("Start year to"), **YEAR_BOUNDS)
+    year__gte = filters.NumberFilter(
+        field_name="start_date__year", lookup_expr="gte", label=_("Start year from"), **YEAR_BOUNDS
+    )
+    year__lte = filters.NumberFilter(
+        field_name="start_date__year", lookup_expr="lte", label=_("Start year to"), **YEAR_BOUNDS
+    )
 
     class Meta:
         model = Intervention

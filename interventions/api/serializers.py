@@ -236,7 +236,9 @@ def _import_adapter_choices():
 @extend_schema_serializer(examples=[
     OpenApiExample(
         "A long indicator table", request_only=True,
-        value={"file": "(a CSV file: ubigeo,indicator,year,value)", "adapter": "generic", "source": "diresa-cusco-2024"},
+        value={
+            "file": "(a CSV file: ubigeo,indicator,year,value)", "adapter": "generic", "source": "diresa-cusco-2024",
+        },
     ),
     OpenApiExample(
         "A wide table with a column mapping", request_only=True,
@@ -263,14 +265,20 @@ class ImportUploadSerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=1900, max_value=2100)
     ubigeo_column = serializers.CharField(required=False, max_length=200)
     columns = serializers.CharField(required=False, help_text=_("Column mapping, one per line: COLUMN=indicator_code."))
-    scale = serializers.CharField(required=False, help_text=_("One per line: indicator_code=100 to turn shares into percentages."))
+    scale = serializers.CharField(
+        required=False, help_text=_("One per line: indicator_code=100 to turn shares into percentages.")
+    )
     sheet = serializers.CharField(required=False, max_length=100)
     skip_rows = serializers.IntegerField(required=False, min_value=0, max_value=1000)
-    dry_run = serializers.BooleanField(required=False, default=False,
-                                       help_text=_("Check everything and write nothing (the batch is recorded as a dry run)."))
+    dry_run = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("Check everything and write nothing (the batch is recorded as a dry run)."),
+    )
 
 
 class ImportRefusedSerializer(ErrorSerializer):
     """A 400 for an upload: the form's field errors, or a refused file with its batch."""
 
-    batch = ImportBatchSerializer(required=False, help_text=_("The recorded batch, when the file was read and refused."))
+    batch = ImportBatchSerializer(
+        required=False, help_text=_("The recorded batch, when the file was read and refused.")
+    )

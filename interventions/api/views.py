@@ -120,10 +120,10 @@ class IndicatorValueViewSet(BaseViewSet):
     def long_list(self):
         """The list read straight from ``values_list``: the largest table's list skips
         model instances and serializer fields (about 3x faster), same output."""
-        names, paths = zip(*self.LONG_COLUMNS.items())
+        names, paths = zip(*self.LONG_COLUMNS.items(), strict=True)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(CountedRows(queryset.values_list(*paths), counted=queryset))
-        return self.get_paginated_response([dict(zip(names, row)) for row in page])
+        return self.get_paginated_response([dict(zip(names, row, strict=True)) for row in page])
 
     def wide_list(self):
         values = self.filter_queryset(self.get_queryset()).order_by()

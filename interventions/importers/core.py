@@ -251,8 +251,9 @@ def _check_values(values: pd.DataFrame, *, context, file_name) -> pd.DataFrame:
     dup = frame.duplicated(keys, keep=False)
     if dup.any():
         firsts = frame[dup].groupby(keys, sort=False)["_row"].transform("min")
-        rejected |= dup & (frame["_row"] != frame[dup].groupby(keys, sort=False)["_row"].transform("min").reindex(frame.index))
-        for row, first in zip(frame[dup].head(MAX_ERRORS_KEPT * 2).to_dict("records"), firsts):
+        first_rows = frame[dup].groupby(keys, sort=False)["_row"].transform("min").reindex(frame.index)
+        rejected |= dup & (frame["_row"] != first_rows)
+        for row, first in zip(frame[dup].head(MAX_ERRORS_KEPT * 2).to_dict("records"), firsts, strict=False):
             if row["_row"] != first:
                 errors.append(CellError(file_name, int(row["_row"]), row.get("_key_column") or row["_column"], str(
                     M.MSG_DUPLICATE % {"what": M.KEY_WHAT, "first": int(first)})))

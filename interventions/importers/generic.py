@@ -8,7 +8,17 @@ import pandas as pd
 
 from . import messages as M
 from .core import Adapter, Context, Plan
-from .reading import CellError, FileProblem, InputFile, Table, _fold, is_formula, parse_numbers, read_grid, table_from_grid
+from .reading import (
+    CellError,
+    FileProblem,
+    InputFile,
+    Table,
+    _fold,
+    is_formula,
+    parse_numbers,
+    read_grid,
+    table_from_grid,
+)
 from .ubigeo import normalise_codes
 
 __all__ = ["GenericAdapter", "LONG_COLUMNS"]
@@ -35,7 +45,10 @@ def _indicator_codes(table: Table, column: str) -> pd.Series:
     codes = series.map({raw: (text if problem is None else None) for raw, (problem, text) in verdict.items()})
     for row in series.index[codes.isna()]:
         raw = series[row]
-        problem = verdict.get(raw, (M.MSG_EMPTY_CELL, ""))[0] if not (isinstance(raw, float) and np.isnan(raw)) else M.MSG_EMPTY_CELL
+        if isinstance(raw, float) and np.isnan(raw):
+            problem = M.MSG_EMPTY_CELL
+        else:
+            problem = verdict.get(raw, (M.MSG_EMPTY_CELL, ""))[0]
         table.error(row, column, problem)
     return codes
 
@@ -83,7 +96,9 @@ class GenericAdapter(Adapter):
         value = parse_numbers(table, c_value)
         lower = parse_numbers(table, optional["lower"], required=False) if optional["lower"] else np.nan
         upper = parse_numbers(table, optional["upper"], required=False) if optional["upper"] else np.nan
-        n = parse_numbers(table, optional["sample_size"], required=False, whole=True) if optional["sample_size"] else np.nan
+        n = np.nan
+        if optional["sample_size"]:
+            n = parse_numbers(table, optional["sample_size"], required=False, whole=True)
         plan = Plan(rows_read=len(table.frame), errors=table.errors)
         if table.errors:
             return plan

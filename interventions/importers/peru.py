@@ -111,7 +111,8 @@ class UbigeoAdapter(Adapter):
         c_dist, c_prov, c_dep = table.find("Distrito"), table.find("Provincia"), table.find("Departamento")
         c_pop = table.find("Poblacion", "Población")
         c_area = table.find("Superficie", required=False)
-        c_lat, c_lon = table.find("Y", "latitude", "latitud", required=False), table.find("X", "longitude", "longitud", required=False)
+        c_lat = table.find("Y", "latitude", "latitud", required=False)
+        c_lon = table.find("X", "longitude", "longitud", required=False)
         codes = normalise_codes(table, c_code, level=Level.DISTRICT)
         _duplicates(table, codes, c_code)
         names = check_text(table, c_dist)
@@ -245,7 +246,8 @@ class BoundariesAdapter(Adapter):
             doc = json.loads(file.data.decode("utf-8-sig"))
             features = doc["features"]
         except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise FileProblem(CellError(file.name, None, None, str(M.MSG_NOT_JSON % {"detail": type(exc).__name__}))) from None
+            message = str(M.MSG_NOT_JSON % {"detail": type(exc).__name__})
+            raise FileProblem(CellError(file.name, None, None, message)) from None
         if not features:
             raise FileProblem(CellError(file.name, None, None, str(M.MSG_EMPTY_FILE)))
         return features
@@ -300,7 +302,8 @@ class BoundariesAdapter(Adapter):
                     rows[code] = {"code": code, "geometry": _merge(geoms), "geometry_inherited": True}
                     inherited.append(code)
         plan.communities = list(rows.values())
-        same_level = [c for c in known if c != NATIONAL_CODE and len(c) == {Level.DEPARTMENT: 2, Level.PROVINCE: 4, Level.DISTRICT: 6}[level]]
+        length = {Level.DEPARTMENT: 2, Level.PROVINCE: 4, Level.DISTRICT: 6}[level]
+        same_level = [c for c in known if c != NATIONAL_CODE and len(c) == length]
         plan.notes = {"level": str(level), "shapes": len(shapes), "inherited": sorted(inherited),
                       "without_shape": sorted(set(same_level) - set(rows))}
         return plan
@@ -353,7 +356,10 @@ CENSUS_TABLES = {
 class CensusAdapter(Adapter):
     name = "census-2017"
     value_source = "inei-census-2017"
-    files = tuple(f"census2017/{stem}.xlsx" for stem in ("C2p6", "C2P10", "C2P11", "C3P15", "C5P81", "PENCARE", "C5P2", "EDQUINQ"))
+    files = tuple(
+        f"census2017/{stem}.xlsx"
+        for stem in ("C2p6", "C2P10", "C2P11", "C3P15", "C5P81", "PENCARE", "C5P2", "EDQUINQ")
+    )
     description = _("INEI census 2017 REDATAM tables: district shares (0–100) and counts; provinces, "
                     "departments and Peru get the aggregates of their districts.")
 
@@ -388,7 +394,9 @@ class CensusAdapter(Adapter):
         numerator = sum(counts[c] for c in numerators)
         if total_row is not None:
             total_table = Table(file=table.file, frame=table.frame.loc[[total_row]], header_row=header, decimal=decimal)
-            file_total = sum(parse_numbers(total_table, c, whole=True, required=False).fillna(0).iloc[0] for c in categories)
+            file_total = sum(
+                parse_numbers(total_table, c, whole=True, required=False).fillna(0).iloc[0] for c in categories
+            )
             if not total_table.errors and int(file_total) != int(denominator.sum()):
                 plan.errors.append(CellError(file.name, total_row, c_code, str(M.MSG_TOTAL_MISMATCH % {
                     "sum": f"{int(denominator.sum()):,}", "total": f"{int(file_total):,}"})))

@@ -372,7 +372,8 @@ def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bo
     if bad.any() or (fractional is not None and fractional.any()) or (required and missing.any()):
         for row in series.index[bad]:
             text = str(series[row]).strip()
-            table.error(row, column, M.MSG_FORMULA % {"text": text} if is_formula(text) else M.MSG_NOT_A_NUMBER % {"text": text})
+            message = M.MSG_FORMULA if is_formula(text) else M.MSG_NOT_A_NUMBER
+            table.error(row, column, message % {"text": text})
         if fractional is not None:
             for row in series.index[fractional]:
                 table.error(row, column, M.MSG_NOT_A_WHOLE_NUMBER % {"text": str(series[row]).strip()})

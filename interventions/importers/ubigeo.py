@@ -70,7 +70,8 @@ def normalise_codes(table: Table, column: str, *, known: dict[str, int] | None =
         elif code is None:
             from .reading import is_formula
 
-            verdicts[raw] = (None, M.MSG_FORMULA % {"text": text} if is_formula(text) else M.MSG_BAD_UBIGEO % {"text": text})
+            message = M.MSG_FORMULA if is_formula(text) else M.MSG_BAD_UBIGEO
+            verdicts[raw] = (None, message % {"text": text})
         else:
             if known is not None and code not in known and code in reassigned:
                 code = reassigned[code]
@@ -84,7 +85,8 @@ def normalise_codes(table: Table, column: str, *, known: dict[str, int] | None =
     codes = series.map({raw: v[0] for raw, v in verdicts.items()})
     if codes.isna().any():
         for row, raw in series[codes.isna()].items():
-            problem = M.MSG_EMPTY_CELL if raw is None or (isinstance(raw, float) and np.isnan(raw)) else verdicts[raw][1]
+            empty = raw is None or (isinstance(raw, float) and np.isnan(raw))
+            problem = M.MSG_EMPTY_CELL if empty else verdicts[raw][1]
             table.error(row, column, problem)
     return codes.astype(object)
 

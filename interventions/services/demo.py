@@ -105,7 +105,9 @@ def _build_communities(rng, departments):
             for d in range(per_province[p]):
                 dcode = f"{pcode}{d + 1:02d}"
                 alt = int(np.clip(altitude + rng.normal(0, 700), 5, 4800))
-                rural = float(np.clip(rng.beta(2, 2) + (0.25 if alt > 3000 else 0) - (0.3 if d == 0 else 0), 0.02, 0.98))
+                rural = float(np.clip(
+                    rng.beta(2, 2) + (0.25 if alt > 3000 else 0) - (0.3 if d == 0 else 0), 0.02, 0.98
+                ))
                 rows.append(dict(
                     code=dcode, name=f"Distrito {dcode}", level=Level.DISTRICT, parent=pcode,
                     population=int(dept_pop[k]), altitude_m=alt,
@@ -113,8 +115,9 @@ def _build_communities(rng, departments):
                     longitude=round(float(np.clip(lon + rng.normal(0, 0.6), -81.3, -68.7)), 4),
                     area_km2=round(float(rng.lognormal(5.5, 1.0)), 2),
                 ))
+                poverty0 = float(np.clip(dept_poverty + 45 * (rural - 0.5) + rng.normal(0, 8), 1, 92))
                 districts.append(dict(code=dcode, population=int(dept_pop[k]), altitude=alt, rural=rural,
-                                      poverty0=float(np.clip(dept_poverty + 45 * (rural - 0.5) + rng.normal(0, 8), 1, 92))))
+                                      poverty0=poverty0))
                 k += 1
     return rows, districts
 
@@ -282,7 +285,7 @@ def _sync_interventions(rng, districts, communities, types, summary):
     statuses = [InterventionStatus.PLANNED, InterventionStatus.ACTIVE, InterventionStatus.COMPLETED,
                 InterventionStatus.CANCELLED]
     new = []
-    for i in range(min(80, len(poorest))):
+    for _i in range(min(80, len(poorest))):
         district = poorest[int(rng.integers(len(poorest)))]
         itype = types[type_codes[int(rng.integers(len(type_codes)))]]
         partner_key = list(partners)[int(rng.integers(len(partners)))]

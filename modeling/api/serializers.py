@@ -38,7 +38,8 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     target = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("Target indicator code."))
     target_id = serializers.IntegerField(read_only=True)
     metrics = serializers.DictField(read_only=True, help_text=_(
-        "Held-out metrics of the Keras ensemble (department-grouped CV): weighted MAE, RMSE, R², 80% interval coverage."))
+        "Held-out metrics of the Keras ensemble (department-grouped CV): "
+        "weighted MAE, RMSE, R², 80% interval coverage."))
     baselines = serializers.DictField(read_only=True, help_text=_(
         "The same metrics for each simple baseline on the same folds."))
 

@@ -135,7 +135,7 @@ def selection_probability(p, budget, draws, seed):
     sigma = (p["prev_hi"][first] - p["prev_lo"][first]) / (2 * keras_model.Z80)
     costs = p["piece_cost"].ravel()
     funded = np.zeros(k)
-    for _ in range(draws):
+    for _draw in range(draws):
         prevalence = np.maximum(p["prev"][first] + sigma * rng.standard_normal(len(uniq)), 0.0)[inverse]
         taken = allocate(costs, _values(p, prevalence), budget).reshape(k, SEGMENTS)
         funded += taken.sum(axis=1) > 0
@@ -198,7 +198,8 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
         total_cost += cost
         cases = gain[i] * p["cases_per_gain"][i]
         c0 = p["c0"][i]
-        reductions.setdefault(score.community_id, []).append((gain[i] * p["cases_per_gain"][i] / max(score.target_population, 1e-9), score))
+        reduction = gain[i] * p["cases_per_gain"][i] / max(score.target_population, 1e-9)
+        reductions.setdefault(score.community_id, []).append((reduction, score))
         per_1000 = cases * p["prev"][i] / float(cost) * 1000 if cost > 0 else 0.0
         items.append(PlanItem(
             plan=plan, rank=rank, community=score.community, intervention_type=itype,

@@ -103,13 +103,14 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
             np.round(c0, 4).tolist(), np.round(pool, 1).tolist(), np.round(averted, 3).tolist(),
             np.round(beneficiaries, 1).tolist(), np.round(cost, 2).tolist(),
             [None if v != v else v for v in np.round(per_case, 2).tolist()],
+            strict=True,
         ))
     keys = ("coverage_now", "beneficiary_pool", "cases_averted", "beneficiaries", "cost_pen",
             "cost_per_case_averted_pen")
     combined_cases = np.round(out["cases_averted_all"].to_numpy(), 3).tolist()
     rows = []
     for i, total in enumerate(combined_cases):
-        item = {code: dict(zip(keys, values[i])) for code, values in columns.items()}
+        item = {code: dict(zip(keys, values[i], strict=True)) for code, values in columns.items()}
         item["_combined"] = {"cases_averted": total, "max_coverage": max_coverage}
         rows.append(item)
     out["interventions"] = rows
@@ -142,12 +143,12 @@ def _write(version, year, scores, communities):
                                                      "cost_effectiveness_component")),
         scores["interventions"].tolist(),
     ]
-    rows = list(zip(*columns))
+    rows = list(zip(*columns, strict=True))
     if connection.vendor == "postgresql":
         _copy(rows)
     else:
         CommunityScore.objects.bulk_create(
-            [CommunityScore(**dict(zip(SCORE_COLUMNS, row))) for row in rows], batch_size=2000
+            [CommunityScore(**dict(zip(SCORE_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
         )
     return len(rows)
 

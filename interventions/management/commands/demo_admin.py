@@ -1,8 +1,8 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.conf import settings
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         user.save()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo admin login (new password each run):"))
-        self.stdout.write(f"  URL:      http://127.0.0.1:8000/admin/")
+        self.stdout.write("  URL:      http://127.0.0.1:8000/admin/")
         self.stdout.write(f"  user:     {username}")
         self.stdout.write(f"  password: {password}")
         self.stdout.write("")

@@ -2,10 +2,9 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.management.options import user_by_name
-
 from interventions.choices import ImportStatus
 from interventions.importers import PERU_ADAPTERS, Context, GenericAdapter, InputFile, run_import
+from interventions.management.options import user_by_name
 
 SOURCE_RE = r"^[a-z0-9][a-z0-9_.-]*$"
 

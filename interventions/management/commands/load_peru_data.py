@@ -2,13 +2,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.management.options import user_by_name
-
 from interventions.choices import ImportStatus
 from interventions.importers.loader import load_peru_data, planned_files
 from interventions.importers.peru import LOAD_ORDER
-
-
+from interventions.management.options import user_by_name
 
 
 class Command(BaseCommand):
@@ -47,15 +44,17 @@ class Command(BaseCommand):
                              str(b.rows_rejected), f"{b.summary.get('seconds', 0):.1f}"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for i, row in enumerate(rows):
-            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-        self.stdout.write(f"Total: {time.monotonic() - started:.1f} s" + (" (dry run: nothing written)" if dry_run else ""))
+        suffix = " (dry run: nothing written)" if dry_run else ""
+        self.stdout.write(f"Total: {time.monotonic() - started:.1f} s" + suffix)
         failed = [s for s in steps if s.batch is not None and s.batch.status == ImportStatus.FAILED]
         for step in failed:
             for error in step.batch.errors[:20]:
                 self.stderr.write(error["message"])
         if failed or any(s.missing for s in steps):
             raise CommandError(
-                f"{len(failed)} file(s) refused, {sum(s.missing for s in steps)} missing; nothing was written from those files."
+                f"{len(failed)} file(s) refused, {sum(s.missing for s in steps)} missing; "
+                "nothing was written from those files."
             )

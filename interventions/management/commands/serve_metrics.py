@@ -6,6 +6,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
+
 from healthplanner.metrics_export import start_multiprocess_exporter
 
 

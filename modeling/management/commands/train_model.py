@@ -49,5 +49,7 @@ class Command(BaseCommand):
         if o["json"]:
             self.stdout.write(json.dumps({
                 "version": version.pk, "status": version.status,
-                "metrics": {name: {k: table[name][k] for k in ("wmae", "rmse", "r2", "coverage80")} for name in METHODS},
+                "metrics": {
+                    name: {k: table[name][k] for k in ("wmae", "rmse", "r2", "coverage80")} for name in METHODS
+                },
             }))
