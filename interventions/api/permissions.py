@@ -1,11 +1,12 @@
 """The domain's API permission rule: partner users only touch the interventions of their
-own organisation. The model-permission classes every endpoint uses are in
-``healthplanner.api.permissions``.
+own organisation (the rule itself is in ``interventions.services.interventions``). The
+model-permission classes every endpoint uses are in ``healthplanner.api.permissions``.
 """
 from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 from ..partner_scope import is_partner_scoped, partner_of
+from ..services.interventions import MSG_NOT_YOUR_PARTNER
 
 __all__ = [
     "MSG_NOT_YOUR_PARTNER",
@@ -13,9 +14,6 @@ __all__ = [
     "OwnPartnerInterventions",
 ]
 
-MSG_NOT_YOUR_PARTNER = _(
-    "You act for %(own)s: you can only create or change interventions of your own organisation."
-)
 MSG_NO_PARTNER = _(
     "Your account is not linked to a partner organisation: ask an administrator to add "
     "you to one before you create or change interventions."
@@ -27,7 +25,8 @@ class OwnPartnerInterventions(permissions.BasePermission):
 
     The queryset already hides other partners' interventions from them (so those are
     404); this check refuses writes by a scoped user that belongs to no partner. The
-    partner named in a request body is checked by the view (``check_partner``).
+    partner named in a request body is checked by ``intervention_create`` and
+    ``intervention_update`` (``interventions.services.interventions``).
     """
 
     message = MSG_NO_PARTNER

@@ -23,9 +23,16 @@ from ..models import (
     InterventionType,
     Partner,
 )
-from ..partner_scope import is_partner_scoped, partner_of
+from ..selectors import (
+    MSG_WIDE_SOURCES,
+    WideSourceConflict,
+    indicator_value_wide_keys,
+    indicator_value_wide_rows,
+    intervention_list,
+)
+from ..services.interventions import NotYourPartner, intervention_create, intervention_update
 from . import filtersets, serializers
-from .permissions import MSG_NOT_YOUR_PARTNER, OwnPartnerInterventions
+from .permissions import OwnPartnerInterventions
 
 __all__ = [
     "MSG_BAD_LAYOUT",
@@ -43,10 +50,6 @@ __all__ = [
 
 MSG_BAD_LAYOUT = _("Use layout=long (one row per value) or layout=wide (one row per community and year).")
 MSG_IMPORT_REFUSED = _("Import batch %(id)s was refused: nothing was written. See errors and batch.errors.")
-MSG_WIDE_SOURCES = _(
-    "Several sources give %(indicator)s for %(community)s in %(year)s (%(sources)s): "
-    "choose one with source=… for the wide layout."
-)
 
 class CommunityViewSet(BaseViewSet):
     """Departments, provinces and districts by UBIGEO code (and Peru as ``PE``). The
@@ -126,41 +129,14 @@ class IndicatorValueViewSet(BaseViewSet):
         return self.get_paginated_response([dict(zip(names, row, strict=True)) for row in page])
 
     def wide_list(self):
-        values = self.filter_queryset(self.get_queryset()).order_by()
-        keys = (
-            values.values("community_id", "community__code", "community__name", "year")
-            .distinct()
-            .order_by("community__code", "year")
-        )
-        counted = values.values("community_id", "year").distinct()
+        values = self.filter_queryset(self.get_queryset())
+        keys, counted = indicator_value_wide_keys(values=values)
         page = self.paginate_queryset(CountedRows(keys, counted=counted))
-        columns = sorted(set(values.values_list("indicator__code", flat=True).distinct()))
-        rows = {
-            (k["community_id"], k["year"]): {
-                "community": k["community__code"],
-                "community_id": k["community_id"],
-                "community_name": k["community__name"],
-                "year": k["year"],
-                **dict.fromkeys(columns),
-            }
-            for k in page
-        }
-        cells = values.filter(
-            community_id__in={k["community_id"] for k in page}, year__in={k["year"] for k in page}
-        ).values_list("community_id", "year", "indicator__code", "value", "source")
-        seen = {}
-        for community_id, year, code, value, source in cells:
-            row = rows.get((community_id, year))
-            if row is None:
-                continue
-            earlier = seen.setdefault((community_id, year, code), source)
-            if earlier != source:
-                raise exceptions.ValidationError({"source": [MSG_WIDE_SOURCES % {
-                    "indicator": code, "community": row["community"], "year": year,
-                    "sources": ", ".join(sorted({earlier, source})),
-                }]})
-            row[code] = value
-        return self.get_paginated_response(list(rows.values()))
+        try:
+            rows = indicator_value_wide_rows(values=values, keys=page)
+        except WideSourceConflict as conflict:
+            raise exceptions.ValidationError({"source": [conflict.message]}) from None
+        return self.get_paginated_response(rows)
 
 
 class InterventionTypeViewSet(BaseViewSet):
@@ -195,26 +171,21 @@ class InterventionViewSet(BaseViewSet):
     ordering_fields = ["start_date", "end_date", "budget_pen", "beneficiaries", "status", "community__code"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        user = self.request.user
-        if is_partner_scoped(user):
-            partner = partner_of(user)
-            return queryset.filter(partner=partner) if partner else queryset.none()
-        return queryset
-
-    def check_partner(self, serializer):
-        user = self.request.user
-        partner = serializer.validated_data.get("partner")
-        if partner is not None and is_partner_scoped(user) and partner != partner_of(user):
-            raise exceptions.PermissionDenied(MSG_NOT_YOUR_PARTNER % {"own": partner_of(user)})
+        return intervention_list(user=self.request.user, queryset=super().get_queryset())
 
     def perform_create(self, serializer):
-        self.check_partner(serializer)
-        super().perform_create(serializer)
+        try:
+            serializer.instance = intervention_create(user=self.request.user, data=serializer.validated_data)
+        except NotYourPartner as refused:
+            raise exceptions.PermissionDenied(refused.message) from None
 
     def perform_update(self, serializer):
-        self.check_partner(serializer)
-        super().perform_update(serializer)
+        try:
+            serializer.instance = intervention_update(
+                user=self.request.user, intervention=serializer.instance, data=serializer.validated_data
+            )
+        except NotYourPartner as refused:
+            raise exceptions.PermissionDenied(refused.message) from None
 
 
 class UploadTooLarge(exceptions.APIException):
