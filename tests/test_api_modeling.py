@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from healthplanner.api.exceptions import MSG_INVALID
 from interventions import roles
-from interventions.admin_import import MSG_SOURCE_NEEDED, MSG_TOO_LARGE
 from interventions.api.views import MSG_IMPORT_REFUSED
+from interventions.importers.forms import MSG_SOURCE_NEEDED
+from interventions.importers.uploads import MSG_TOO_LARGE
 from interventions.models import Community, ImportBatch, IndicatorValue, Partner
 from modeling.api.serializers import MSG_NO_SUCH_INDICATOR, MSG_OUT_OF_RANGE, MSG_UNKNOWN_INDICATOR
 from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
@@ -323,7 +324,7 @@ def test_upload_form_errors_and_dry_run(people, version):
 
 
 def test_too_large_upload_is_413(people, version, monkeypatch):
-    monkeypatch.setattr("interventions.api.views.MAX_UPLOAD_BYTES", 1024 * 1024)
+    monkeypatch.setattr("interventions.importers.uploads.MAX_UPLOAD_BYTES", 1024 * 1024)
     before = ImportBatch.objects.count()
     response = client_for(people["editor"]).post("/api/v1/imports/", {
         "file": _csv("x" * (1024 * 1024 + 1)), "source": "big"}, format="multipart")

@@ -13,6 +13,7 @@ from rest_framework.settings import api_settings
 
 from healthplanner.api.serializers import ErrorSerializer
 
+from ..importers.uploads import MAX_SKIP_ROWS
 from ..models import (
     Community,
     ImportBatch,
@@ -247,7 +248,8 @@ def _import_adapter_choices():
                "scale": "stunting_u5_pct=100"},
     ),
     OpenApiExample(
-        "A built-in adapter", request_only=True, value={"file": "(the INEI poverty map XLSX)", "adapter": "poverty"},
+        "A built-in adapter", request_only=True,
+        value={"file": "(the INEI poverty map XLSX)", "adapter": "poverty-2018"},
     ),
 ])
 class ImportUploadSerializer(serializers.Serializer):
@@ -269,7 +271,7 @@ class ImportUploadSerializer(serializers.Serializer):
         required=False, help_text=_("One per line: indicator_code=100 to turn shares into percentages.")
     )
     sheet = serializers.CharField(required=False, max_length=100)
-    skip_rows = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    skip_rows = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SKIP_ROWS)
     dry_run = serializers.BooleanField(
         required=False, default=False,
         help_text=_("Check everything and write nothing (the batch is recorded as a dry run)."),

@@ -1,5 +1,4 @@
 """API viewsets: thin classes over the models; one router in ``urls.py``."""
-import re
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,9 +10,10 @@ from rest_framework.settings import api_settings
 from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
 from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows
 
-from ..admin_import import MAX_UPLOAD_BYTES
-from ..admin_import import MSG_TOO_LARGE as MSG_UPLOAD_TOO_LARGE
 from ..choices import ImportStatus
+from ..importers.forms import ImportForm
+from ..importers.uploads import GENERIC, UploadTooLarge, upload_check_size
+from ..importers.uploads import MSG_TOO_LARGE as MSG_UPLOAD_TOO_LARGE
 from ..models import (
     Community,
     ImportBatch,
@@ -30,6 +30,7 @@ from ..selectors import (
     indicator_value_wide_rows,
     intervention_list,
 )
+from ..services.imports import import_batch_from_upload
 from ..services.interventions import NotYourPartner, intervention_create, intervention_update
 from . import filtersets, serializers
 from .permissions import OwnPartnerInterventions
@@ -188,7 +189,7 @@ class InterventionViewSet(BaseViewSet):
             raise exceptions.PermissionDenied(refused.message) from None
 
 
-class UploadTooLarge(exceptions.APIException):
+class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "too_large"
 
@@ -232,13 +233,12 @@ class ImportBatchViewSet(BaseViewSet):
         return serializers.ImportBatchSerializer
 
     def create(self, request, *args, **kwargs):
-        from ..admin_import import ImportForm
-        from ..importers import Context, InputFile, run_import
-        from ..importers.uploads import GENERIC, adapter_from_options
-
         upload = request.FILES.get("file")
-        if upload is not None and upload.size > MAX_UPLOAD_BYTES:
-            raise UploadTooLarge(MSG_UPLOAD_TOO_LARGE % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+        if upload is not None:
+            try:
+                upload_check_size(upload)
+            except UploadTooLarge as exc:
+                raise RequestTooLarge(exc.message) from None
         data = {key: request.data.get(key) for key in request.data if key != "file"}
         if not data.get("adapter"):
             data["adapter"] = GENERIC
@@ -251,10 +251,8 @@ class ImportBatchViewSet(BaseViewSet):
         form = ImportForm(data, request.FILES)
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
-        options = form.options()
-        name = re.sub(r"[\\/]", "_", upload.name)[:200]
-        batch = run_import(adapter=adapter_from_options(options), file=InputFile(name=name, data=upload.read()),
-                           user=request.user, dry_run=dry_run, context=Context())
+        batch = import_batch_from_upload(user=request.user, upload=form.cleaned_data["file"],
+                                         options=form.options(), dry_run=dry_run).batch
         body = serializers.ImportBatchSerializer(batch, context=self.get_serializer_context()).data
         if batch.status == ImportStatus.FAILED:
             # Not raised: the batch row stays recorded (no rollback), with every error.

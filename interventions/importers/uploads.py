@@ -9,15 +9,51 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .generic import GenericAdapter
 from .peru import PERU_ADAPTERS
 from .reading import InputFile
 
-__all__ = ["save_upload", "load_upload", "discard_upload", "adapter_from_options", "GENERIC"]
+__all__ = [
+    "GENERIC",
+    "MAX_SKIP_ROWS",
+    "MAX_UPLOAD_BYTES",
+    "MSG_TOO_LARGE",
+    "UploadTooLarge",
+    "adapter_from_options",
+    "discard_upload",
+    "load_upload",
+    "save_upload",
+    "upload_check_size",
+    "upload_file_name",
+]
 
 GENERIC = "generic"
+# One limit for the admin page and the API (the API answers 413, the admin shows the form error).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_SKIP_ROWS = 1000
+MSG_TOO_LARGE = _("The file is larger than %(mb)s MB.")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+class UploadTooLarge(Exception):
+    """The upload is above ``MAX_UPLOAD_BYTES``; ``message`` says the limit."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def upload_check_size(upload) -> None:
+    """Refuse an upload above the size limit (before reading it)."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(MSG_TOO_LARGE % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
+def upload_file_name(name: str) -> str:
+    """The name an upload is recorded under: no path separators, at most 200 characters."""
+    return re.sub(r"[\\/]", "_", name or "")[:200]
 
 
 def _folder() -> Path:
