@@ -134,3 +134,24 @@ def test_related_objects_by_key_or_id(api, api_data):
     created = Intervention.objects.get(pk=response.json()["id"])
     assert (created.community.code, created.partner, response.json()["partner"]) == (
         "010102", api_data.partner_b, "Fundación B")
+
+
+def test_comma_lists_strip_spaces_and_refuse_blank_ids(api, api_data):
+    """One comma-list filter (healthplanner.api.filters) behind every ``…(s), comma-separated``
+    parameter: spaces around items are dropped, a blank code matches nothing, a blank or
+    non-numeric id is a 400 naming the parameter."""
+    url = "/api/v1/communities/"
+    one, two = api_data.communities["0101"].pk, api_data.communities["0201"].pk
+    assert codes(api.get(url, {"community": " 010101 , 02 "})) == ["010101", "02"]
+    assert codes(api.get(url, {"code": ","})) == []
+    assert codes(api.get(url, {"community_id": f" {one} ,{two}"})) == ["0101", "0201"]
+    assert codes(api.get(url, {"community_id": ""})) == codes(api.get(url))
+    for bad in (f"{one},,{two}", f"{one},", "1.5", "-1"):
+        response = api.get(url, {"community_id": bad})
+        assert response.status_code == 400, bad
+        assert list(response.json()["errors"]) == ["community_id"], bad
+    values = "/api/v1/indicator-values/"
+    poverty, stunting = api_data.indicators["poverty_pct"], api_data.indicators["stunting_u5_pct"]
+    both = values_ids(indicator__in=[poverty, stunting])
+    assert ids(api.get(values, {"indicator": "poverty_pct,stunting_u5_pct", "page_size": 1000})) == both
+    assert ids(api.get(values, {"indicator_id": f"{poverty.pk},{stunting.pk}", "page_size": 1000})) == both

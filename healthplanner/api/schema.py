@@ -1,11 +1,14 @@
 """OpenAPI generation: every operation documents the error responses it can give, all
 with the one error body; indicator values document their wide layout."""
+import django_filters as filters
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
+from .filters import CommaListFilter, IdListFilter
 from .serializers import ErrorSerializer
 
-__all__ = ["AutoSchema"]
+__all__ = ["AutoSchema", "CommaListFilterExtension"]
 
 ERROR_TEXT = {
     "400": "Invalid input: the body's `errors` maps each field to its messages.",
@@ -77,3 +80,17 @@ class AutoSchema(BaseAutoSchema):
                 }
                 content["schema"] = {"anyOf": [paginated, wide]}
         return responses
+
+
+class CommaListFilterExtension(DjangoFilterExtension):
+    """Comma-separated list filters are documented as one string parameter whose
+    description says it takes a comma-separated list (as the API has always documented
+    them), not as an exploded array."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        if isinstance(filter_field, (CommaListFilter, IdListFilter)):
+            filter_field = filters.CharFilter(field_name=filter_field.field_name, method=filter_field.method,
+                                              label=filter_field.label, required=filter_field.extra["required"])
+        return super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)

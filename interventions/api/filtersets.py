@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner.api.filters import ID_BOUNDS, YEAR_BOUNDS, CommaListFilter, IdListFilter
+
 from ..choices import (
     Direction,
     ImportStatus,
@@ -39,11 +41,7 @@ __all__ = [
     "ImportBatchFilterSet",
 ]
 
-# Bounds keep every number inside the database column's range, so a wild value is a 400.
-YEAR_BOUNDS = {"min_value": 1900, "max_value": 2100}
-ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
 DEPARTMENT_CODE = RegexValidator(r"^[0-9]{2}$", _("A department is a two-digit UBIGEO code, e.g. 08."))
-ID_LIST = RegexValidator(r"^ *[0-9]{1,18} *(, *[0-9]{1,18} *)*$", _("Give one id or several, comma-separated."))
 UBIGEO_PREFIX = RegexValidator(r"^(PE|[0-9]{1,6})$", _("A UBIGEO prefix is 1 to 6 digits, or PE."))
 
 
@@ -53,10 +51,8 @@ class CommunityScopedFilterSet(filters.FilterSet):
 
     community_path = "community"
 
-    community = filters.CharFilter(method="filter_community", label=_("Community UBIGEO code(s), comma-separated"))
-    community_id = filters.CharFilter(
-        method="filter_community_id", validators=[ID_LIST], label=_("Community id(s), comma-separated")
-    )
+    community = CommaListFilter(method="filter_community", label=_("Community UBIGEO code(s), comma-separated"))
+    community_id = IdListFilter(method="filter_community_id", label=_("Community id(s), comma-separated"))
     ubigeo__startswith = filters.CharFilter(
         method="filter_ubigeo_prefix", validators=[UBIGEO_PREFIX], label=_("UBIGEO code prefix (a region's subtree)")
     )
@@ -69,11 +65,10 @@ class CommunityScopedFilterSet(filters.FilterSet):
         return f"{self.community_path}__{suffix}" if self.community_path else suffix
 
     def filter_community(self, queryset, name, value):
-        codes = [v.strip() for v in value.split(",") if v.strip()]
-        return queryset.filter(**{self._path("code__in"): codes})
+        return queryset.filter(**{self._path("code__in"): value})
 
     def filter_community_id(self, queryset, name, value):
-        return queryset.filter(**{self._path("id__in"): _parse_ids(value)})
+        return queryset.filter(**{self._path("id__in"): value})
 
     def filter_ubigeo_prefix(self, queryset, name, value):
         return queryset.filter(**{self._path("code__startswith"): value})
@@ -82,13 +77,9 @@ class CommunityScopedFilterSet(filters.FilterSet):
         return queryset.filter(**{self._path("level__in"): value}) if value else queryset
 
 
-def _parse_ids(value):
-    return [int(part) for part in value.split(",") if part.strip()]
-
-
 class CommunityFilterSet(CommunityScopedFilterSet):
     community_path = ""
-    code = filters.CharFilter(method="filter_community", label=_("UBIGEO code(s), comma-separated"))
+    code = CommaListFilter(method="filter_community", label=_("UBIGEO code(s), comma-separated"))
     parent = filters.CharFilter(field_name="parent__code", label=_("Parent UBIGEO code"))
     parent_id = filters.NumberFilter(field_name="parent_id", **ID_BOUNDS)
 
@@ -100,8 +91,8 @@ class CommunityFilterSet(CommunityScopedFilterSet):
 
 
 class IndicatorFilterSet(filters.FilterSet):
-    code = filters.CharFilter(method="filter_codes", label=_("Indicator code(s), comma-separated"))
-    indicator = filters.CharFilter(method="filter_codes", label=_("Indicator code(s), comma-separated"))
+    code = CommaListFilter(field_name="code", label=_("Indicator code(s), comma-separated"))
+    indicator = CommaListFilter(field_name="code", label=_("Indicator code(s), comma-separated"))
     category = filters.MultipleChoiceFilter(choices=IndicatorCategory.choices)
     direction = filters.MultipleChoiceFilter(choices=Direction.choices)
 
@@ -109,19 +100,14 @@ class IndicatorFilterSet(filters.FilterSet):
         model = Indicator
         fields = ["code", "indicator", "category", "direction"]
 
-    def filter_codes(self, queryset, name, value):
-        return queryset.filter(code__in=[v.strip() for v in value.split(",") if v.strip()])
-
 
 class IndicatorValueFilterSet(CommunityScopedFilterSet):
-    indicator = filters.CharFilter(method="filter_indicator", label=_("Indicator code(s), comma-separated"))
-    indicator_id = filters.CharFilter(
-        method="filter_indicator_id", validators=[ID_LIST], label=_("Indicator id(s), comma-separated")
-    )
+    indicator = CommaListFilter(field_name="indicator__code", label=_("Indicator code(s), comma-separated"))
+    indicator_id = IdListFilter(field_name="indicator_id", label=_("Indicator id(s), comma-separated"))
     year = filters.NumberFilter(field_name="year", **YEAR_BOUNDS)
     year__gte = filters.NumberFilter(field_name="year", lookup_expr="gte", **YEAR_BOUNDS)
     year__lte = filters.NumberFilter(field_name="year", lookup_expr="lte", **YEAR_BOUNDS)
-    source = filters.CharFilter(method="filter_source", label=_("Source(s), comma-separated"))
+    source = CommaListFilter(field_name="source", label=_("Source(s), comma-separated"))
 
     class Meta:
         model = IndicatorValue
@@ -130,19 +116,10 @@ class IndicatorValueFilterSet(CommunityScopedFilterSet):
             "indicator", "indicator_id", "year", "year__gte", "year__lte", "source",
         ]
 
-    def filter_indicator(self, queryset, name, value):
-        return queryset.filter(indicator__code__in=[v.strip() for v in value.split(",") if v.strip()])
-
-    def filter_indicator_id(self, queryset, name, value):
-        return queryset.filter(indicator_id__in=_parse_ids(value))
-
-    def filter_source(self, queryset, name, value):
-        return queryset.filter(source__in=[v.strip() for v in value.split(",") if v.strip()])
-
 
 class InterventionTypeFilterSet(filters.FilterSet):
-    code = filters.CharFilter(method="filter_codes", label=_("Intervention type code(s), comma-separated"))
-    indicator = filters.CharFilter(method="filter_indicator", label=_("Code(s) of the indicator acted on"))
+    code = CommaListFilter(field_name="code", label=_("Intervention type code(s), comma-separated"))
+    indicator = CommaListFilter(field_name="indicator__code", label=_("Code(s) of the indicator acted on"))
     indicator_id = filters.NumberFilter(field_name="indicator_id", **ID_BOUNDS)
     category = filters.MultipleChoiceFilter(choices=InterventionCategory.choices)
     target_group = filters.MultipleChoiceFilter(choices=TargetGroup.choices)
@@ -151,12 +128,6 @@ class InterventionTypeFilterSet(filters.FilterSet):
     class Meta:
         model = InterventionType
         fields = ["code", "indicator", "indicator_id", "category", "target_group", "is_active"]
-
-    def filter_codes(self, queryset, name, value):
-        return queryset.filter(code__in=[v.strip() for v in value.split(",") if v.strip()])
-
-    def filter_indicator(self, queryset, name, value):
-        return queryset.filter(indicator__code__in=[v.strip() for v in value.split(",") if v.strip()])
 
 
 class PartnerFilterSet(filters.FilterSet):
@@ -173,7 +144,8 @@ class PartnerFilterSet(filters.FilterSet):
 
 
 class InterventionFilterSet(CommunityScopedFilterSet):
-    intervention_type = filters.CharFilter(method="filter_type", label=_("Intervention type code(s), comma-separated"))
+    intervention_type = CommaListFilter(field_name="intervention_type__code",
+                                        label=_("Intervention type code(s), comma-separated"))
     intervention_type_id = filters.NumberFilter(field_name="intervention_type_id", **ID_BOUNDS)
     indicator = filters.CharFilter(
         field_name="intervention_type__indicator__code", label=_("Code of the indicator acted on")
@@ -197,21 +169,15 @@ class InterventionFilterSet(CommunityScopedFilterSet):
             "status", "year", "year__gte", "year__lte",
         ]
 
-    def filter_type(self, queryset, name, value):
-        return queryset.filter(intervention_type__code__in=[v.strip() for v in value.split(",") if v.strip()])
-
     def filter_partner(self, queryset, name, value):
         return queryset.filter(Q(partner__name__iexact=value) | Q(partner__acronym__iexact=value))
 
 
 class ImportBatchFilterSet(filters.FilterSet):
-    source = filters.CharFilter(method="filter_source", label=_("Source(s) or adapter name(s), comma-separated"))
+    source = CommaListFilter(field_name="source", label=_("Source(s) or adapter name(s), comma-separated"))
     status = filters.MultipleChoiceFilter(choices=ImportStatus.choices)
     dry_run = filters.BooleanFilter()
 
     class Meta:
         model = ImportBatch
         fields = ["source", "status", "dry_run"]
-
-    def filter_source(self, queryset, name, value):
-        return queryset.filter(source__in=[v.strip() for v in value.split(",") if v.strip()])
