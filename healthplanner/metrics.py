@@ -10,10 +10,6 @@ Names are a contract with the Grafana dashboards (``grafana/dashboards/*.json``)
 tests that run every dashboard query against a real Prometheus: rename nothing here
 without changing both.
 """
-import time
-from contextlib import contextmanager
-from functools import wraps
-
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
@@ -24,9 +20,6 @@ __all__ = [
     "MODEL_MAE",
     "IMPORT_ROWS",
     "record_task_run",
-    "track_task",
-    "observe_training_seconds",
-    "training_timer",
     "set_model_mae",
     "record_import_rows",
 ]
@@ -66,41 +59,6 @@ IMPORT_ROWS = Counter(
 def record_task_run(task: str, status: str) -> None:
     """Count one run of ``task`` ending in ``status`` (SUCCESS or FAILURE)."""
     TASK_RUNS.labels(task=task, status=status).inc()
-
-
-def track_task(task: str):
-    """Decorator for task functions: counts a success when the function returns and a
-    failure when it raises (the exception propagates unchanged)."""
-
-    def decorator(func):
-        @wraps(func)
-        def wrapper(*args, **kwargs):
-            try:
-                result = func(*args, **kwargs)
-            except BaseException:
-                record_task_run(task, FAILURE)
-                raise
-            record_task_run(task, SUCCESS)
-            return result
-
-        return wrapper
-
-    return decorator
-
-
-def observe_training_seconds(seconds: float) -> None:
-    TRAINING_SECONDS.observe(seconds)
-
-
-@contextmanager
-def training_timer():
-    """Time a training run: ``with training_timer(): model.fit(...)``. Failed runs are
-    timed too."""
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        observe_training_seconds(time.perf_counter() - started)
 
 
 def set_model_mae(*, target: str, level: str, version, mae: float) -> None:

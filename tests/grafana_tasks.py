@@ -4,6 +4,5 @@ from real training and scoring runs)."""
 from healthplanner import metrics
 
 
-@metrics.track_task("import_file")
 def import_like(source: str, written: int, rejected: int):
     metrics.record_import_rows(source, written=written, rejected=rejected)
