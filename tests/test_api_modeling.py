@@ -152,9 +152,9 @@ def _model_prediction(version, code, changes):
     """The model's own prediction, called directly: the scoring frame, the row changed,
     then the Keras ensemble through scoring.predict_frame."""
     from modeling.features import MISSING_SUFFIX, build_frame
-    from modeling.services.scoring import _score_year, predict_frame
+    from modeling.services.scoring import predict_frame, score_year
 
-    frame = build_frame(target=version.target.code, level=version.level, target_year=_score_year(version),
+    frame = build_frame(target=version.target.code, level=version.level, target_year=score_year(version),
                         features=version.features).frame
     frame = frame.loc[[code]].copy()
     for name, value in changes.items():

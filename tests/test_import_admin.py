@@ -9,7 +9,7 @@ from django.urls import reverse
 from interventions.choices import ImportStatus
 from interventions.importers import messages as M
 from interventions.importers.reading import CellError
-from interventions.importers.uploads import _folder
+from interventions.importers.uploads import upload_folder
 from interventions.models import ImportBatch, IndicatorValue
 
 from .importing import fingerprint
@@ -58,7 +58,7 @@ def test_preview_shows_every_error_and_cancel_writes_nothing(client, editor, pla
     response = client.post(IMPORT_URL, {"token": token, "cancel": "1"}, follow=True)
     assert str(M.MSG_FILE % {"file": "x", "problem": "y"})  # constants are plain text
     assert "nothing was written" in response.content.decode()
-    assert not list(_folder().glob(f"{token}.*"))
+    assert not list(upload_folder().glob(f"{token}.*"))
     assert fingerprint() == before
     assert ImportBatch.objects.get(file_name="valores.csv").status == ImportStatus.FAILED
 

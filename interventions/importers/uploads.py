@@ -27,6 +27,7 @@ __all__ = [
     "save_upload",
     "upload_check_size",
     "upload_file_name",
+    "upload_folder",
 ]
 
 GENERIC = "generic"
@@ -56,7 +57,7 @@ def upload_file_name(name: str) -> str:
     return re.sub(r"[\\/]", "_", name or "")[:200]
 
 
-def _folder() -> Path:
+def upload_folder() -> Path:
     folder = Path(settings.MEDIA_ROOT) / "import-uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -68,7 +69,7 @@ MAX_AGE_SECONDS = 24 * 3600
 def _discard_stale():
     """Uploads previewed but never confirmed nor cancelled are removed after a day."""
     limit = time.time() - MAX_AGE_SECONDS
-    for path in _folder().iterdir():
+    for path in upload_folder().iterdir():
         if path.suffix in (".bin", ".json") and path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
 
@@ -76,15 +77,15 @@ def _discard_stale():
 def save_upload(*, data: bytes, name: str, options: dict) -> str:
     _discard_stale()
     token = secrets.token_urlsafe(24)
-    (_folder() / f"{token}.bin").write_bytes(data)
-    (_folder() / f"{token}.json").write_text(json.dumps({"name": name, "options": options}))
+    (upload_folder() / f"{token}.bin").write_bytes(data)
+    (upload_folder() / f"{token}.json").write_text(json.dumps({"name": name, "options": options}))
     return token
 
 
 def load_upload(token: str) -> tuple[InputFile, dict] | None:
     if not _TOKEN.match(token or ""):
         return None
-    data_path, meta_path = _folder() / f"{token}.bin", _folder() / f"{token}.json"
+    data_path, meta_path = upload_folder() / f"{token}.bin", upload_folder() / f"{token}.json"
     if not data_path.is_file() or not meta_path.is_file():
         return None
     meta = json.loads(meta_path.read_text())
@@ -95,7 +96,7 @@ def discard_upload(token: str) -> None:
     if not _TOKEN.match(token or ""):
         return
     for suffix in (".bin", ".json"):
-        (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
+        (upload_folder() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 def adapter_from_options(options: dict):

@@ -26,7 +26,7 @@ from .impact import (
     target_population,
 )
 
-__all__ = ["DEFAULT_MAX_COVERAGE", "PRIORITY_WEIGHTS", "score_version", "compute_scores", "predict_frame"]
+__all__ = ["DEFAULT_MAX_COVERAGE", "PRIORITY_WEIGHTS", "score_version", "compute_scores", "predict_frame", "score_year"]
 
 DEFAULT_MAX_COVERAGE = 0.9
 # burden, equity (poverty), cost-effectiveness; the priority is their weighted mean × 100.
@@ -34,7 +34,9 @@ PRIORITY_WEIGHTS = {"burden": 1.0, "equity": 1.0, "cost_effectiveness": 1.0}
 MSG_NO_FILE = _("Version %(id)s has no model file: it cannot score.")
 
 
-def _score_year(version: ModelVersion) -> int:
+def score_year(version: ModelVersion) -> int:
+    """The year a version scores: the latest year of its target at its level, never before
+    the year it was trained for."""
     latest = IndicatorValue.objects.filter(
         indicator=version.target, community__level=version.level
     ).aggregate(year=Max("year"))["year"]
@@ -172,7 +174,7 @@ def score_version(*, version: ModelVersion, year: int | None = None, max_coverag
     """Score every community at the version's level for ``year`` (default: the latest
     year with any value of the target, so the latest year is nowcast and gaps filled)."""
     log = log or (lambda line: None)
-    year = year or _score_year(version)
+    year = year or score_year(version)
     types = _types_for(version)
     extra = [COVERAGE_INDICATOR[t.code] for t in types if t.code in COVERAGE_INDICATOR]
     frame = build_frame(

@@ -47,9 +47,9 @@ def prediction_what_if(*, version: ModelVersion, community, changes: dict[str, f
     """The version's prediction for ``community`` in its scoring year, with the latest
     measured inputs (baseline) and with ``changes`` applied (what_if). ``changes`` must
     name inputs of the version (the caller checks)."""
-    from .scoring import _score_year, predict_frame
+    from .scoring import predict_frame, score_year
 
-    year = _score_year(version)
+    year = score_year(version)
     frame = build_frame(
         target=version.target.code, level=version.level, target_year=year, features=version.features,
         region=community.code,
