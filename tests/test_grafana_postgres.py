@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from interventions.services import reporting
+from healthplanner import reporting
 from tests import grafana_support as gs
 
 pytestmark = pytest.mark.skipif(
