@@ -39,7 +39,7 @@ from django.contrib.auth.models import Group
 from rest_framework.authtoken.models import Token
 from interventions import roles
 from interventions.models import IndicatorValue
-from interventions.services.demo import seed_demo
+from interventions.seed.demo import seed_demo
 summary = seed_demo(seed=2017, departments={departments})
 user, _ = get_user_model().objects.get_or_create(username="bench-analyst")
 user.groups.add(Group.objects.get(name=roles.ANALYSTS))

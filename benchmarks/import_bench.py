@@ -42,7 +42,7 @@ def main():
     from interventions.choices import Level
     from interventions.importers import GenericAdapter, InputFile, run_import
     from interventions.models import Community, Indicator, IndicatorValue
-    from interventions.services.catalogue import ensure_indicators
+    from interventions.seed.catalogue import ensure_indicators
 
     if connection.vendor != "postgresql":
         print("This benchmark measures PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)

@@ -37,7 +37,7 @@ def main():
 
     from interventions.choices import Level
     from interventions.models import Community, IndicatorValue
-    from interventions.services.demo import seed_demo
+    from interventions.seed.demo import seed_demo
     from modeling import keras_model
     from modeling.features import build_frame
     from modeling.models import CommunityScore, ModelVersion

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "import_export",
+    "healthplanner",
     "interventions",
     "modeling",
 ]

@@ -21,7 +21,7 @@ from interventions.models import (
     Partner,
     PartnerMember,
 )
-from interventions.services.catalogue import ensure_indicators
+from interventions.seed.catalogue import ensure_indicators
 
 __all__ = [
     "ApiData",

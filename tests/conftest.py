@@ -26,7 +26,7 @@ def demo_module(django_db_setup, django_db_blocker):
     Only for modules whose tests use ``db``, not ``transactional_db``."""
     from django.db import transaction
 
-    from interventions.services.demo import seed_demo
+    from interventions.seed.demo import seed_demo
 
     with django_db_blocker.unblock():
         outer = transaction.atomic()
@@ -41,7 +41,7 @@ def demo_module(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo_small(db):
     """The demo dataset limited to its first three departments (Amazonas, Áncash, Apurímac)."""
-    from interventions.services.demo import seed_demo
+    from interventions.seed.demo import seed_demo
 
     return seed_demo(seed=7, departments=3)
 

@@ -249,7 +249,7 @@ def test_on_sqlite_the_reporting_migration_is_a_no_op_and_the_role_command_says_
     from django.core.management import CommandError, call_command
     from django.db import connection
 
-    from interventions.services.reporting import MSG_NOT_POSTGRES
+    from healthplanner.reporting import MSG_NOT_POSTGRES
 
     if connection.vendor == "postgresql":
         pytest.skip("checks the SQLite behaviour; the PostgreSQL side is in test_grafana_postgres.py")

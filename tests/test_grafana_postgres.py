@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from interventions.services import reporting
+from healthplanner import reporting
 from tests import grafana_support as gs
 
 pytestmark = pytest.mark.skipif(
@@ -63,7 +63,7 @@ def _train_score_plan():
 
 @pytest.fixture(scope="module")
 def reporting_db(django_db_setup, django_db_blocker):
-    from interventions.services.demo import seed_demo
+    from interventions.seed.demo import seed_demo
 
     with django_db_blocker.unblock():
         seed_demo(seed=11, departments=3)

@@ -243,7 +243,7 @@ def test_every_promql_target_returns_series_from_a_real_prometheus(stack, monkey
     _traffic(web)
     # Round 1: a real training of the tiny configuration on the small demo, through the
     # worker (which imports TensorFlow itself), a training that fails, an import.
-    from interventions.services.demo import seed_demo
+    from interventions.seed.demo import seed_demo
     from modeling.models import TaskRun, TaskStatus
     from modeling.services.runs import run_enqueue
     from tests.modeling_helpers import TRAIN_PARAMS

@@ -11,7 +11,7 @@ from interventions.importers import messages as M
 from interventions.importers.reading import CellError
 from interventions.models import ImportBatch, IndicatorValue
 from interventions.roles import sync_roles
-from interventions.services.catalogue import ensure_indicators
+from interventions.seed.catalogue import ensure_indicators
 
 from .conftest import make_user
 from .test_importers import LONG, PLACES_CSV

@@ -12,7 +12,7 @@ from interventions.importers import messages as M
 from interventions.importers.core import Context
 from interventions.importers.reading import CellError
 from interventions.models import Community, ImportBatch, Indicator, IndicatorValue
-from interventions.services.catalogue import ensure_indicators
+from interventions.seed.catalogue import ensure_indicators
 
 from .importing import fingerprint
 

@@ -10,7 +10,7 @@ from django.utils import translation
 from interventions import models as m
 from interventions.choices import Level
 from interventions.models import Community, Indicator, IndicatorValue, Intervention, InterventionType, Partner
-from interventions.services.catalogue import ensure_indicators, ensure_intervention_types
+from interventions.seed.catalogue import ensure_indicators, ensure_intervention_types
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from interventions.choices import Level
 from interventions.models import Community, IndicatorValue, Intervention, InterventionType
-from interventions.services.demo import DEMO_SOURCE, seed_demo
+from interventions.seed.demo import DEMO_SOURCE, seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_seed_determines_the_data():
     other rows (checked without the database, on the first two departments)."""
     import numpy as np
 
-    from interventions.services.demo import DEPARTMENTS, _build_communities, _district_values
+    from interventions.seed.demo import DEPARTMENTS, _build_communities, _district_values
 
     def generate(seed):
         rng = np.random.default_rng(seed)

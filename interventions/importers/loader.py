@@ -8,7 +8,7 @@ from django.db import transaction
 
 from ..choices import ImportStatus
 from ..models import ImportBatch
-from ..services.catalogue import ensure_indicators, ensure_intervention_types
+from ..seed.catalogue import ensure_indicators, ensure_intervention_types
 from .core import Context, run_import
 from .peru import LOAD_ORDER, PERU_ADAPTERS
 from .reading import InputFile

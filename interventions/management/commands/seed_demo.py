@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from interventions.services.demo import seed_demo
+from interventions.seed.demo import seed_demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interventions.services.reporting import create_grafana_role
+from healthplanner.reporting import create_grafana_role
 
 
 class Command(BaseCommand):
