@@ -13,7 +13,7 @@ from .reading import (
     FileProblem,
     InputFile,
     Table,
-    _fold,
+    fold,
     is_formula,
     parse_numbers,
     read_grid,
@@ -30,7 +30,7 @@ LONG_OPTIONAL = ("lower", "upper", "sample_size")
 def is_long(table: Table) -> bool:
     """Long format: the header has an ``indicator`` column (the other required columns
     are then checked by name, so a missing one is reported as such)."""
-    folded = {_fold(c) for c in table.frame.columns}
+    folded = {fold(c) for c in table.frame.columns}
     return "indicator" in folded
 
 

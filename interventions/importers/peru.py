@@ -17,9 +17,9 @@ from .reading import (
     FileProblem,
     InputFile,
     Table,
-    _header_text,
     check_text,
     find_header_row,
+    header_text,
     parse_numbers,
     read_grid,
     table_from_grid,
@@ -485,12 +485,12 @@ def stacked_header_table(grid: pd.DataFrame, file: str, *, top: int, depth: int,
     for col in grid.columns:
         parts = []
         for level in range(depth):
-            text = _header_text(grid.at[top + level, col])
+            text = header_text(grid.at[top + level, col])
             if text:
                 carried[level] = text
                 for lower in range(level + 1, depth):
                     carried[lower] = ""
-            elif level == 0 and not any(_header_text(grid.at[top + k, col]) for k in range(1, depth)):
+            elif level == 0 and not any(header_text(grid.at[top + k, col]) for k in range(1, depth)):
                 carried[0] = ""
             parts.append(text or (carried[level] if level < depth - 1 else ""))
         names.append(" / ".join(p for p in parts if p))
