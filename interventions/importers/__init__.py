@@ -23,10 +23,4 @@ __all__ = [
     "rollback_batch",
     "run_import",
     "write_values",
-    "adapter_for",
 ]
-
-
-def adapter_for(name: str):
-    """The built-in adapter called ``name``, or None."""
-    return PERU_ADAPTERS.get(name)
