@@ -4,7 +4,7 @@
 one file in one transaction and returns its ImportBatch. Adapters: the built-in Peruvian
 ones (``PERU_ADAPTERS``) and the generic wide/long table (``GenericAdapter``).
 """
-from .core import Adapter, Context, Plan, run_import, write_values
+from .core import Adapter, Context, ImportPlan, run_import, write_values
 from .generic import GenericAdapter
 from .peru import LOAD_ORDER, PERU_ADAPTERS
 from .reading import CellError, FileProblem, InputFile
@@ -16,10 +16,10 @@ __all__ = [
     "Context",
     "FileProblem",
     "GenericAdapter",
+    "ImportPlan",
     "InputFile",
     "LOAD_ORDER",
     "PERU_ADAPTERS",
-    "Plan",
     "rollback_batch",
     "run_import",
     "write_values",

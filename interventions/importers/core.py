@@ -29,14 +29,14 @@ from ..models import Community, ImportBatch, Indicator, IndicatorValue
 from . import messages as M
 from .reading import MAX_ERRORS_KEPT, CellError, FileProblem, InputFile
 
-__all__ = ["Plan", "Context", "Adapter", "run_import", "write_values", "VALUE_COLUMNS"]
+__all__ = ["ImportPlan", "Context", "Adapter", "run_import", "write_values", "VALUE_COLUMNS"]
 
 VALUE_COLUMNS = ["community_id", "indicator_id", "year", "value", "lower", "upper", "sample_size"]
 COMMUNITY_FIELDS = ["name", "population", "altitude_m", "latitude", "longitude", "area_km2"]
 
 
 @dataclass
-class Plan:
+class ImportPlan:
     """What an adapter found in a file.
 
     ``values``: one row per value with ``community_id``, ``indicator`` (code), ``year``,
@@ -88,7 +88,7 @@ class Adapter:
     files: tuple[str, ...] = ()
     description = ""
 
-    def plan(self, file: InputFile, context: Context) -> Plan:  # pragma: no cover - abstract
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
@@ -124,7 +124,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
     counts = {}
     errors: list[CellError] = []
     rejected_count = None
-    plan = Plan()
+    plan = ImportPlan()
     try:
         plan = adapter.plan(file, context)
         counts["read_seconds"] = round(time.monotonic() - started, 3)
@@ -178,7 +178,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
 
 # --- Applying a plan ----------------------------------------------------------------
 
-def _apply(plan: Plan, *, batch, source, user, context, file_name) -> dict:
+def _apply(plan: ImportPlan, *, batch, source, user, context, file_name) -> dict:
     counts = {}
     if plan.communities is not None:
         counts.update(_write_communities(plan, batch=batch, user=user, file_name=file_name))
@@ -444,7 +444,7 @@ def _write_values_orm(frame, *, source, batch, user) -> tuple[int, int]:
     return len(to_create), len(to_update)
 
 
-def _write_communities(plan: Plan, *, batch, user, file_name) -> dict:
+def _write_communities(plan: ImportPlan, *, batch, user, file_name) -> dict:
     fields = plan.community_fields
     existing = {c.code: c for c in Community.objects.all()}
     created = updated = 0

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import NATIONAL_CODE, Level
 from . import messages as M
-from .core import Adapter, Context, Plan
+from .core import Adapter, Context, ImportPlan
 from .reading import (
     CellError,
     FileProblem,
@@ -103,7 +103,7 @@ class UbigeoAdapter(Adapter):
     description = _("Communities (departments, provinces, districts) with names, centroid, area, "
                     "population; altitude from the ubigeo_*.csv files beside it.")
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         grid, decimal = read_grid(file)
         header = find_header_row(grid, file.name, "Ubigeo", "Distrito")
         table = table_from_grid(grid, file.name, header_row=header, decimal=decimal)
@@ -129,7 +129,7 @@ class UbigeoAdapter(Adapter):
             _in_range(table, lat, c_lat, *LAT_RANGE)
         if lon is not None:
             _in_range(table, lon, c_lon, *LON_RANGE)
-        plan = Plan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
         if table.errors:
             return plan
         companions = self._companions(file)
@@ -252,7 +252,7 @@ class BoundariesAdapter(Adapter):
             raise FileProblem(CellError(file.name, None, None, str(M.MSG_EMPTY_FILE)))
         return features
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         features = self._features(file)
         props = features[0].get("properties") or {}
         key = next((k for k in BOUNDARY_KEYS if k in props), None)
@@ -274,7 +274,7 @@ class BoundariesAdapter(Adapter):
                 errors.append(CellError(file.name, number, key, str(M.MSG_UNKNOWN_UBIGEO % {"code": code})))
             else:
                 shapes.setdefault(code, []).append(feature.get("geometry"))
-        plan = Plan(rows_read=len(features), errors=errors, community_fields=["geometry", "geometry_inherited"],
+        plan = ImportPlan(rows_read=len(features), errors=errors, community_fields=["geometry", "geometry_inherited"],
                     create_communities=False)
         if errors:
             return plan
@@ -317,7 +317,7 @@ class PovertyAdapter(Adapter):
     files = ("poverty/Mapa_Pobreza_2018.xlsx",)
     description = _("INEI poverty map 2018: poverty_pct per district with its 95 percent interval.")
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         grid, decimal = read_grid(file)
         header = find_header_row(grid, file.name, "Ubigeo", "Pobreza Monetaria")
         table = table_from_grid(grid, file.name, header_row=header, decimal=decimal)
@@ -330,7 +330,7 @@ class PovertyAdapter(Adapter):
         value = parse_numbers(table, c_value)
         low = parse_numbers(table, c_low, required=False) if c_low else None
         high = parse_numbers(table, c_high, required=False) if c_high else None
-        plan = Plan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
         if not table.errors:
             plan.values = values_frame(table, _ids(codes, context), indicator="poverty_pct", year=2018, value=value,
                                        column=c_value, lower=low, upper=high, key_column=c_code)
@@ -363,7 +363,7 @@ class CensusAdapter(Adapter):
     description = _("INEI census 2017 REDATAM tables: district shares (0–100) and counts; provinces, "
                     "departments and Peru get the aggregates of their districts.")
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         stem = re.sub(r"\.[^.]+$", "", file.name).upper()
         if stem not in CENSUS_TABLES:
             raise FileProblem(CellError(file.name, None, None, str(M.MSG_UNKNOWN_FILE % {
@@ -387,7 +387,7 @@ class CensusAdapter(Adapter):
         counts = {c: parse_numbers(district_table, c, whole=True) for c in categories}
         for c, series in counts.items():
             _positive(district_table, series, c)
-        plan = Plan(rows_read=len(body_rows), errors=district_table.errors)
+        plan = ImportPlan(rows_read=len(body_rows), errors=district_table.errors)
         if plan.errors:
             return plan
         denominator = sum(counts[c] for c in categories)
@@ -439,7 +439,7 @@ class EndesAdapter(Adapter):
 
     SHEET = "Base_series"
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         grid, decimal = read_grid(file, sheet=self.SHEET)
         header = find_header_row(grid, file.name, "año", "region_codigo", "area")
         label = f"{file.name} ({self.SHEET})"
@@ -462,7 +462,7 @@ class EndesAdapter(Adapter):
         n_stunting = parse_numbers(total, c_n_stunt, whole=True, required=False)
         anaemia = parse_numbers(total, c_anaemia, required=False)
         n_anaemia = parse_numbers(total, c_n_anaemia, whole=True, required=False)
-        plan = Plan(rows_read=len(table.frame), errors=total.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=total.errors)
         if plan.errors:
             return plan
         ids = codes.map(context.communities)
@@ -513,8 +513,8 @@ class SienAdapter(Adapter):
         ("Anemia 6-35m x DISTRITO", "anaemia_6_35m_pct", 2, "ANEMIA TOTAL / %", "N° DE EVALUADOS"),
     )
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
-        plan = Plan(errors=[])
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
+        plan = ImportPlan(errors=[])
         frames = []
         for sheet, indicator, depth, value_name, sample_name in self.SHEETS:
             grid, decimal = read_grid(file, sheet=sheet)
