@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import ImportStatus
 from .importers import PERU_ADAPTERS, run_import
-from .importers.core import Context
+from .importers.base import Context
 from .importers.reading import FileProblem, read_grid
 from .importers.uploads import GENERIC, adapter_from_options, discard_upload, load_upload, save_upload
 from .models import source_validator

@@ -4,11 +4,13 @@
 one file in one transaction and returns its ImportBatch. Adapters: the built-in Peruvian
 ones (``PERU_ADAPTERS``) and the generic wide/long table (``GenericAdapter``).
 """
-from .core import Adapter, Context, ImportPlan, run_import, write_values
+from .base import Adapter, Context, ImportPlan
 from .generic import GenericAdapter
 from .peru import LOAD_ORDER, PERU_ADAPTERS
+from .pipeline import run_import
 from .reading import CellError, FileProblem, InputFile
 from .rollback import rollback_batch
+from .writers import write_values
 
 __all__ = [
     "Adapter",

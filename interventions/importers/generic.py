@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import messages as M
-from .core import Adapter, Context, ImportPlan
+from .base import Adapter, Context, ImportPlan
 from .reading import (
     CellError,
     FileProblem,

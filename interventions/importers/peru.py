@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import NATIONAL_CODE, Level
 from . import messages as M
-from .core import Adapter, Context, ImportPlan
+from .base import Adapter, Context, ImportPlan
 from .reading import (
     CellError,
     FileProblem,
