@@ -9,14 +9,13 @@ values while the old ones stay in history. On other databases the same happens w
 """
 from __future__ import annotations
 
-import io
-import struct
-
 import numpy as np
 import pandas as pd
 from django.db import connection
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from healthplanner.db import copy_rows
 
 from ..choices import Level
 from ..models import Community, ImportBatch, IndicatorValue
@@ -60,31 +59,25 @@ def _change_reason(batch) -> str:
     return f"import batch {batch.pk}"
 
 
-_COPY_DTYPE = np.dtype([
-    ("n", ">i2"),
-    ("l1", ">i4"), ("community_id", ">i8"), ("l2", ">i4"), ("indicator_id", ">i8"),
-    ("l3", ">i4"), ("year", ">i2"), ("l4", ">i4"), ("value", ">f8"), ("l5", ">i4"), ("lower", ">f8"),
-    ("l6", ">i4"), ("upper", ">f8"), ("l7", ">i4"), ("sample_size", ">i4"),
-])
+# The temporary table the values are copied into (columns in VALUE_COLUMNS order).
+_TEMP_TYPES = {"community_id": "bigint", "indicator_id": "bigint", "year": "smallint", "value": "double precision",
+               "lower": "double precision", "upper": "double precision", "sample_size": "integer"}
 
 
-def _binary_copy_payload(frame) -> bytes:
-    """PostgreSQL binary COPY rows with a fixed width: absent bounds travel as NaN and an
-    absent sample size as -1 (both turned back into NULL in SQL)."""
+def _copy_columns(frame) -> dict:
+    """The columns for PostgreSQL binary COPY, whose rows have a fixed width: absent
+    bounds travel as NaN and an absent sample size as -1 (both turned back into NULL in SQL)."""
     # In key order, so that the unique index is filled page after page.
     frame = frame.sort_values(["community_id", "indicator_id", "year"], kind="stable")
-    rows = np.empty(len(frame), dtype=_COPY_DTYPE)
-    rows["n"] = 7
-    for i, width in enumerate((8, 8, 2, 8, 8, 8, 4), start=1):
-        rows[f"l{i}"] = width
-    rows["community_id"] = frame["community_id"].to_numpy()
-    rows["indicator_id"] = frame["indicator_id"].to_numpy()
-    rows["year"] = frame["year"].to_numpy()
-    rows["value"] = frame["value"].to_numpy()
-    rows["lower"] = frame["lower"].to_numpy(dtype=float, na_value=np.nan)
-    rows["upper"] = frame["upper"].to_numpy(dtype=float, na_value=np.nan)
-    rows["sample_size"] = frame["sample_size"].to_numpy(dtype="int64", na_value=-1)
-    return b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0) + rows.tobytes() + struct.pack(">h", -1)
+    return {
+        "community_id": frame["community_id"].to_numpy(),
+        "indicator_id": frame["indicator_id"].to_numpy(),
+        "year": frame["year"].to_numpy(),
+        "value": frame["value"].to_numpy(),
+        "lower": frame["lower"].to_numpy(dtype=float, na_value=np.nan),
+        "upper": frame["upper"].to_numpy(dtype=float, na_value=np.nan),
+        "sample_size": frame["sample_size"].to_numpy(dtype="int64", na_value=-1),
+    }
 
 
 def _write_values_postgres(frame, *, source, batch, user, history=True) -> tuple[int, int]:
@@ -104,14 +97,9 @@ def _write_values_postgres(frame, *, source, batch, user, history=True) -> tuple
                 f"history_user_id) SELECT {columns}, %(now)s, %(reason)s, '{kind}', %(user)s FROM changed")
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE {temp} (community_id bigint, indicator_id bigint, year smallint, "
-            "value double precision, lower double precision, upper double precision, sample_size integer)"
-        )
+        cursor.execute(f"CREATE TEMP TABLE {temp} ({', '.join(f'{c} {_TEMP_TYPES[c]}' for c in VALUE_COLUMNS)})")
         try:
-            cursor.connection.cursor().copy_expert(
-                f"COPY {temp} FROM STDIN WITH (FORMAT binary)", io.BytesIO(_binary_copy_payload(frame))
-            )
+            copy_rows(cursor, temp, VALUE_COLUMNS, _copy_columns(frame), format="binary", types=_TEMP_TYPES)
             if frame[["lower", "upper", "sample_size"]].notna().any().any():
                 cursor.execute(f"UPDATE {temp} SET lower = NULLIF(lower, 'NaN'), upper = NULLIF(upper, 'NaN'), "
                                "sample_size = NULLIF(sample_size, -1) "
