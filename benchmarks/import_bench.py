@@ -108,7 +108,7 @@ def main():
         # The cost of history, and of the ORM path (SQLite fallback), on the write alone.
         from django.db import transaction
 
-        from interventions.importers import core
+        from interventions.importers import writers
         from interventions.models import ImportBatch
 
         ids = frame.assign(community_id=frame["ubigeo"].map(community_ids),
@@ -120,13 +120,13 @@ def main():
                 started = time.perf_counter()
                 with transaction.atomic():
                     b = ImportBatch.objects.create(source=f"bench-history-{history}")
-                    core.write_values(frame=ids, source=b.source, batch=b, history=history)
+                    writers.write_values(frame=ids, source=b.source, batch=b, history=history)
                 write_costs[history] = time.perf_counter() - started
         orm_sample = ids.iloc[: args.orm_rows]
         started = time.perf_counter()
         with transaction.atomic():
             b = ImportBatch.objects.create(source="bench-orm")
-            core._write_values_orm(core._clean_frame(orm_sample), source=b.source, batch=b, user=None)
+            writers._write_values_orm(writers._clean_frame(orm_sample), source=b.source, batch=b, user=None)
         orm = time.perf_counter() - started
 
         ours_rate = len(frame) / ours

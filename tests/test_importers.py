@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from interventions.choices import ImportStatus
 from interventions.importers import PERU_ADAPTERS, GenericAdapter, InputFile, rollback_batch, run_import
 from interventions.importers import messages as M
-from interventions.importers.core import Context
+from interventions.importers.base import Context
 from interventions.importers.reading import CellError
 from interventions.models import Community, ImportBatch, Indicator, IndicatorValue
 from interventions.seed.catalogue import ensure_indicators
@@ -197,17 +197,17 @@ def test_dry_run_reports_and_writes_nothing(places):
 
 def test_orm_path_gives_the_same_result_with_history(places):
     """The bulk_create_with_history / bulk_update_with_history path (SQLite) agrees with COPY."""
-    from interventions.importers import core
+    from interventions.importers import writers
 
     frame = __import__("pandas").DataFrame({
         "community_id": [Community.objects.get(code="010101").id],
         "indicator_id": [Indicator.objects.get(code="poverty_pct").id],
         "year": [2018], "value": [9.0], "lower": [None], "upper": [None], "sample_size": [None]})
     batch = ImportBatch.objects.create(source="orm")
-    assert core._write_values_orm(core._clean_frame(frame), source="orm", batch=batch, user=None) == (1, 0)
+    assert writers._write_values_orm(writers._clean_frame(frame), source="orm", batch=batch, user=None) == (1, 0)
     frame["value"] = [9.5]
-    assert core._write_values_orm(core._clean_frame(frame), source="orm", batch=batch, user=None) == (0, 1)
-    assert core._write_values_orm(core._clean_frame(frame), source="orm", batch=batch, user=None) == (0, 0)
+    assert writers._write_values_orm(writers._clean_frame(frame), source="orm", batch=batch, user=None) == (0, 1)
+    assert writers._write_values_orm(writers._clean_frame(frame), source="orm", batch=batch, user=None) == (0, 0)
     v = value("010101", source="orm")
     assert list(IndicatorValue.history.filter(id=v.id).order_by("history_id").values_list("history_type", "value")) == [
         ("+", 9.0), ("~", 9.5)]
@@ -363,12 +363,12 @@ def test_load_peru_data_dry_run_writes_nothing_at_all(db, tmp_path):
 def test_a_database_refusal_fails_the_batch_cleanly(places, monkeypatch):
     from django.db import IntegrityError
 
-    from interventions.importers import core
+    from interventions.importers import pipeline
 
     def refuse(**kwargs):
         raise IntegrityError("duplicate key value violates unique constraint\nDETAIL: …")
 
-    monkeypatch.setattr(core, "write_values", refuse)
+    monkeypatch.setattr(pipeline, "write_values", refuse)
     before = fingerprint()
     batch = long_import(LONG + "010101,poverty_pct,2018,9.0,,,\n")
     assert batch.status == ImportStatus.FAILED

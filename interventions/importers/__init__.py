@@ -4,11 +4,13 @@
 one file in one transaction and returns its ImportBatch. Adapters: the built-in Peruvian
 ones (``PERU_ADAPTERS``) and the generic wide/long table (``GenericAdapter``).
 """
-from .core import Adapter, Context, Plan, run_import, write_values
+from .base import Adapter, Context, ImportPlan
 from .generic import GenericAdapter
 from .peru import LOAD_ORDER, PERU_ADAPTERS
+from .pipeline import run_import
 from .reading import CellError, FileProblem, InputFile
 from .rollback import rollback_batch
+from .writers import write_values
 
 __all__ = [
     "Adapter",
@@ -16,17 +18,11 @@ __all__ = [
     "Context",
     "FileProblem",
     "GenericAdapter",
+    "ImportPlan",
     "InputFile",
     "LOAD_ORDER",
     "PERU_ADAPTERS",
-    "Plan",
     "rollback_batch",
     "run_import",
     "write_values",
-    "adapter_for",
 ]
-
-
-def adapter_for(name: str):
-    """The built-in adapter called ``name``, or None."""
-    return PERU_ADAPTERS.get(name)

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 
 from . import messages as M
-from .core import Adapter, Context, Plan
+from .base import Adapter, Context, ImportPlan
 from .reading import (
     CellError,
     FileProblem,
     InputFile,
     Table,
-    _fold,
+    fold,
     is_formula,
     parse_numbers,
     read_grid,
@@ -30,7 +30,7 @@ LONG_OPTIONAL = ("lower", "upper", "sample_size")
 def is_long(table: Table) -> bool:
     """Long format: the header has an ``indicator`` column (the other required columns
     are then checked by name, so a missing one is reported as such)."""
-    folded = {_fold(c) for c in table.frame.columns}
+    folded = {fold(c) for c in table.frame.columns}
     return "indicator" in folded
 
 
@@ -71,7 +71,7 @@ class GenericAdapter(Adapter):
         self.sheet = sheet
         self.skip_rows = skip_rows
 
-    def plan(self, file: InputFile, context: Context) -> Plan:
+    def plan(self, file: InputFile, context: Context) -> ImportPlan:
         grid, decimal = read_grid(file, sheet=self.sheet, skip_rows=self.skip_rows)
         if grid.empty:
             raise FileProblem(CellError(file.name, None, None, str(M.MSG_EMPTY_FILE)))
@@ -87,7 +87,7 @@ class GenericAdapter(Adapter):
                 frame.loc[mask, col] = frame.loc[mask, col] * factor
         return frame
 
-    def _plan_long(self, table: Table, context: Context) -> Plan:
+    def _plan_long(self, table: Table, context: Context) -> ImportPlan:
         c_code, c_ind, c_year, c_value = (table.find(c) for c in LONG_COLUMNS)
         optional = {c: table.find(c, required=False) for c in LONG_OPTIONAL}
         codes = normalise_codes(table, c_code, known=context.communities)
@@ -99,7 +99,7 @@ class GenericAdapter(Adapter):
         n = np.nan
         if optional["sample_size"]:
             n = parse_numbers(table, optional["sample_size"], required=False, whole=True)
-        plan = Plan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
         if table.errors:
             return plan
         frame = pd.DataFrame({
@@ -115,7 +115,7 @@ class GenericAdapter(Adapter):
         plan.values = self._scaled(frame)
         return plan
 
-    def _plan_wide(self, table: Table, context: Context) -> Plan:
+    def _plan_wide(self, table: Table, context: Context) -> ImportPlan:
         if not self.ubigeo_column:
             raise FileProblem(CellError(table.file, None, None, str(M.MSG_MISSING_COLUMN % {
                 "row": table.header_row, "column": "ubigeo",
@@ -131,7 +131,7 @@ class GenericAdapter(Adapter):
                                   "lower": np.nan, "upper": np.nan, "sample_size": np.nan,
                                   "_row": table.frame.index, "_column": c_value, "_key_column": c_code})
             frames.append(frame[frame["value"].notna()])
-        plan = Plan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
         if not table.errors:
             plan.values = self._scaled(pd.concat(frames)) if frames else None
         return plan

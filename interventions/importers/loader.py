@@ -9,8 +9,9 @@ from django.db import transaction
 from ..choices import ImportStatus
 from ..models import ImportBatch
 from ..seed.catalogue import ensure_indicators, ensure_intervention_types
-from .core import Context, run_import
+from .base import Context
 from .peru import LOAD_ORDER, PERU_ADAPTERS
+from .pipeline import run_import
 from .reading import InputFile
 
 __all__ = ["load_peru_data", "LoadStep", "planned_files"]

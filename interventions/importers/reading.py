@@ -239,7 +239,7 @@ def _detect_decimal(grid: pd.DataFrame, delimiter: str) -> str:
 
 # --- Tables with a header -----------------------------------------------------------
 
-def _header_text(value) -> str:
+def header_text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return re.sub(r"\s+", " ", str(value)).strip()
@@ -261,12 +261,12 @@ class Table:
 
     def find(self, *candidates: str, required=True) -> str | None:
         """The header that matches one of ``candidates`` (case and accents ignored)."""
-        wanted = [_fold(c) for c in candidates]
+        wanted = [fold(c) for c in candidates]
         for column in self.frame.columns:
-            if _fold(column) in wanted:
+            if fold(column) in wanted:
                 return column
         for column in self.frame.columns:  # then prefixes: "Pobreza Monetaria -Mapa…"
-            if any(_fold(column).startswith(w) for w in wanted):
+            if any(fold(column).startswith(w) for w in wanted):
                 return column
         if required:
             raise FileProblem(CellError(self.file, None, None, str(M.MSG_MISSING_COLUMN % {
@@ -277,7 +277,7 @@ class Table:
         return None
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     import unicodedata
 
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -289,7 +289,7 @@ def table_from_grid(grid: pd.DataFrame, file: str, *, header_row: int, decimal: 
     """``header_row`` is the spreadsheet row number of the header."""
     if header_row not in grid.index:
         raise FileProblem(CellError(file, None, None, str(M.MSG_EMPTY_FILE)))
-    header = [_header_text(v) for v in grid.loc[header_row]]
+    header = [header_text(v) for v in grid.loc[header_row]]
     # Unique, non-empty names: blank headers become "column 3", repeats get a suffix.
     names, seen = [], {}
     for i, text in enumerate(header, start=1):
@@ -310,9 +310,9 @@ def table_from_grid(grid: pd.DataFrame, file: str, *, header_row: int, decimal: 
 
 def find_header_row(grid: pd.DataFrame, file: str, *columns: str, within: int = 15) -> int:
     """The first row (of the first ``within``) whose cells include every name in ``columns``."""
-    wanted = [_fold(c) for c in columns]
+    wanted = [fold(c) for c in columns]
     for row_number in grid.index[:within]:
-        cells = {_fold(_header_text(v)) for v in grid.loc[row_number]}
+        cells = {fold(header_text(v)) for v in grid.loc[row_number]}
         if all(any(cell == w or cell.startswith(w) for cell in cells) for w in wanted):
             return int(row_number)
     raise FileProblem(CellError(file, None, None, str(M.MSG_NO_HEADER % {

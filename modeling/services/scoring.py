@@ -1,16 +1,13 @@
 """Score every community at a model's level: predicted burden with its 80% interval,
 expected cases averted per intervention type (LiST), cost per case averted, and a
 priority combining burden, poverty and cost-effectiveness, each component stored."""
-import csv
-import io
-import json
-
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner.db import copy_rows
 from interventions.models import Community, IndicatorValue, InterventionType
 
 from .. import keras_model
@@ -147,26 +144,12 @@ def _write(version, year, scores, communities):
     ]
     rows = list(zip(*columns, strict=True))
     if connection.vendor == "postgresql":
-        _copy(rows)
+        copy_rows(connection, CommunityScore._meta.db_table, SCORE_COLUMNS, rows)
     else:
         CommunityScore.objects.bulk_create(
             [CommunityScore(**dict(zip(SCORE_COLUMNS, row, strict=True))) for row in rows], batch_size=2000
         )
     return len(rows)
-
-
-def _copy(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        writer.writerow(["" if v is None else (json.dumps(v, separators=(",", ":")) if isinstance(v, dict) else v)
-                         for v in row])
-    buffer.seek(0)
-    table = CommunityScore._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {table} ({', '.join(SCORE_COLUMNS)}) FROM STDIN WITH (FORMAT csv, NULL '')", buffer
-        )
 
 
 def score_version(*, version: ModelVersion, year: int | None = None, max_coverage=DEFAULT_MAX_COVERAGE,
