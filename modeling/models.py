@@ -246,6 +246,10 @@ class PlanItem(models.Model):
         related_name="+",
     )
     beneficiaries = models.PositiveIntegerField(_("beneficiaries"))
+    children_reached = models.FloatField(
+        _("children reached"), default=0,
+        help_text=_("Children counted by the outcome indicator whom this line's year of delivery reaches."),
+    )
     coverage_before = models.FloatField(_("coverage before"))
     coverage_after = models.FloatField(_("coverage after"))
     cost_pen = models.DecimalField(_("cost (PEN)"), max_digits=14, decimal_places=2)

@@ -16,10 +16,9 @@ from modeling import keras_model
 from modeling.models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun, TaskStatus
 from modeling.services import training
 from modeling.services.evaluation import BASELINES
-from modeling.services.impact import list_reduction
 from modeling.services.planning import plan_compute, plan_create
 from modeling.services.runs import run_enqueue
-from tests.modeling_helpers import TINY_CONFIG, TRAIN_PARAMS
+from tests.modeling_helpers import TINY_CONFIG, TRAIN_PARAMS, assert_reach_invariant
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +61,13 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     assert set(s.interventions) == stunting_types | {"_combined"}
     water = InterventionType.objects.get(code="safe_water")
     info = s.interventions["safe_water"]
-    expected = s.cases * list_reduction(water.effect_relative, 1.0, info["coverage_now"], 0.9)
-    assert info["cases_averted"] == pytest.approx(expected, abs=1e-3)
+    # One year of water connections: the children 0–4 of the households reached.
+    households = info["beneficiary_pool"]
+    assert info["beneficiaries"] == pytest.approx((0.9 - info["coverage_now"]) * households, abs=0.1)
+    assert info["children_reached"] == pytest.approx(info["beneficiaries"] / households * s.target_population,
+                                                     abs=0.2)
+    expected = water.effect_relative * s.predicted / 100 * info["children_reached"]
+    assert info["cases_averted"] == pytest.approx(expected, abs=2e-3)
     assert info["cost_per_case_averted_pen"] == pytest.approx(info["cost_pen"] / info["cases_averted"], rel=1e-2)
 
     # Plan: within budget, traceable, deterministic.
@@ -76,10 +80,13 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     items = list(plan.items.all())
     assert plan.status == PlanStatus.COMPUTED and items
     assert plan.total_cost_pen <= plan.budget_pen and sum(i.cost_pen for i in items) == plan.total_cost_pen
-    assert plan.total_cost_pen > plan.budget_pen - Decimal("1")
+    # Only whole people are bought: at most one beneficiary's cost stays unspent.
+    dearest = max(InterventionType.objects.values_list("cost_per_beneficiary_pen", flat=True))
+    assert plan.total_cost_pen > plan.budget_pen - dearest
     assert all(i.community.code.startswith("02") for i in items)
     assert all(i.cost_pen >= 0 and i.beneficiaries >= 0 and 0 <= i.selection_probability <= 1 for i in items)
     assert all(i.cases_averted_lower <= i.cases_averted <= i.cases_averted_upper for i in items)
+    assert_reach_invariant(plan)
     assert plan.model_version == version and plan.fingerprint == version.fingerprint
     assert {c["code"] for c in plan.catalogue} == stunting_types
     first = [(i.community_id, i.intervention_type_id, i.cost_pen, i.selection_probability) for i in items]
@@ -180,7 +187,7 @@ def test_train_model_command_json_shape(demo_small, monkeypatch):
     assert "scored 334 communities" in out.getvalue()
     out = StringIO()
     call_command("make_plan", "--budget", "250000", "--region", "03", "--draws", "20", "--json", stdout=out)
-    plan = json.loads(out.getvalue().strip().splitlines()[-1])
+    plan = json.loads(out.getvalue())  # stdout is one JSON document, the summary went to stderr
     assert Decimal(plan["total_cost_pen"]) <= Decimal("250000")
     assert plan["model_version"] == data["version"] and all(i["community"].startswith("03") for i in plan["items"])
     assert Plan.objects.get(pk=plan["plan"]).status == PlanStatus.COMPUTED

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from modeling.services.impact import combined_reduction, list_reduction
+from modeling.services.impact import combined_reduction
 from modeling.services.planning import SEGMENTS, allocate, segment_table
 
 # Money in soles (a cent at least, or nothing) and cases averted (a thousandth at least, or none):
@@ -72,9 +72,6 @@ def test_coverage_saturates():
     assert per_sol[0] < 1 / (1000 * 30) and per_sol[0] > 0.8 / (1000 * 30)
 
 
-def test_list_formula_and_multiplicative_combination():
-    # LiST: AF × eff × (c1 − c0) / (1 − eff × c0)
-    assert list_reduction(0.39, 1.0, 0.2, 0.9) == pytest.approx(0.39 * 0.7 / (1 - 0.39 * 0.2))
-    assert list_reduction(0.3, 0.5, 0.0, 1.0) == pytest.approx(0.15)
+def test_multiplicative_combination():
     assert combined_reduction([0.2, 0.5]) == pytest.approx(1 - 0.8 * 0.5)
     assert combined_reduction([0.2, 0.5]) <= 0.2 + 0.5

@@ -1,12 +1,31 @@
-"""How many cases an intervention averts: the Lives Saved Tool's coverage formula.
+"""How many cases an intervention averts, counted on the children it reaches.
 
-For one intervention raising coverage from ``c0`` to ``c1``::
+The unit of a plan: **one year of delivery**. Cases averted are counted among the children
+the outcome indicator counts (its age band) whom that year's delivery reaches:
 
-    reduction = affected_fraction × effectiveness × (c1 − c0) / (1 − effectiveness × c0)
+- children 0–4 or 6–35 months: the children reached, times the share of their age band
+  inside the outcome's band (a 6–35-month child is inside "under five"; an under-five
+  child is inside "6–35 months" 30 times in 60);
+- pregnant women: one birth each, in its first year of life (0–12 months) — all of it
+  inside "under five", half of it inside "6–35 months";
+- households and the whole population: the children of the outcome's band that live in
+  the households or among the people reached (the community's own ratio).
+
+For a coverage gain ``Δc`` over a pool of ``N`` possible beneficiaries, ``k`` outcome
+children per beneficiary and an outcome prevalence ``p``::
+
+    children reached = Δc × N × k
+    cases averted    = affected_fraction × effect × p × children reached
+
+so a line never claims more than ``effect × p × children reached`` (the reach invariant;
+the plan checks it against the upper bound of the predicted prevalence). This is LiST's
+coverage formula without its ``1 / (1 − effect × c0)`` factor, which would credit the
+newly reached with a prevalence above the community's predicted one: the conservative
+choice, since the estimate is the predicted prevalence itself.
 
 Several interventions acting on one indicator combine multiplicatively:
-``1 − Π(1 − reduction_i)``. Cases averted = reduction × predicted prevalence × target
-population. Affected fractions and the size of each target group are kept here, on the
+``1 − Π(1 − reduction_i)``, each reduction being its cases averted over the outcome's
+cases. Affected fractions and the size of each target group are kept here, on the
 modeling side, so the catalogue stays as staff edit it.
 """
 import numpy as np
@@ -16,13 +35,16 @@ from interventions.choices import TargetGroup
 
 __all__ = [
     "AFFECTED_FRACTION",
+    "AGE_BAND_MONTHS",
     "COVERAGE_INDICATOR",
     "HOUSEHOLD_SIZE",
-    "list_reduction",
-    "combined_reduction",
-    "target_population",
+    "OUTCOME_BAND_MONTHS",
     "beneficiary_pool",
+    "cases_averted",
+    "children_per_beneficiary",
+    "combined_reduction",
     "current_coverage",
+    "target_population",
 ]
 
 # Share of the outcome that the intervention's mechanism can act on (LiST's affected
@@ -35,20 +57,37 @@ COVERAGE_INDICATOR = {
 }
 HOUSEHOLD_SIZE = 3.5  # persons per household, Censo 2017 (INEI)
 UNDER5_SHARE = 0.085  # children 0–4 per person where population_0_4 is unknown
-# Who the indicator counts, as a share of children aged 0–4.
-OUTCOME_GROUP = {
-    "stunting_u5_pct": 1.0,
-    "anaemia_6_35m_pct": 0.5,  # 30 of the 60 months
-    "diarrhoea_u5_pct": 1.0,
+UNDER5_MONTHS = (0, 60)
+# The age band, in months, each outcome indicator counts.
+OUTCOME_BAND_MONTHS = {
+    "stunting_u5_pct": (0, 60),
+    "anaemia_6_35m_pct": (6, 36),
+    "diarrhoea_u5_pct": (0, 60),
 }
+# The age band of the children each child target group reaches; pregnant women's births
+# are counted in their first year of life.
+AGE_BAND_MONTHS = {
+    TargetGroup.CHILDREN_U5: (0, 60),
+    TargetGroup.CHILDREN_6_35M: (6, 36),
+    TargetGroup.PREGNANT_WOMEN: (0, 12),
+}
+BIRTHS_PER_PREGNANT_WOMAN = 1.0
 
 
-def list_reduction(effectiveness, affected_fraction, c0, c1):
-    """LiST: the proportional reduction of the outcome when coverage goes c0 → c1."""
-    effectiveness = np.asarray(effectiveness, dtype=float)
-    c0 = np.asarray(c0, dtype=float)
-    c1 = np.asarray(c1, dtype=float)
-    return affected_fraction * effectiveness * (c1 - c0) / (1.0 - effectiveness * c0)
+def _overlap(band, outcome) -> float:
+    """Share of ``band`` that lies inside ``outcome`` (both in months)."""
+    inside = max(0, min(band[1], outcome[1]) - max(band[0], outcome[0]))
+    return inside / (band[1] - band[0])
+
+
+def _outcome_band(indicator: str):
+    return OUTCOME_BAND_MONTHS.get(indicator, UNDER5_MONTHS)
+
+
+def cases_averted(effect, affected_fraction, prevalence, children_reached):
+    """Cases averted among the children reached (``prevalence`` as a share)."""
+    return (np.asarray(affected_fraction, dtype=float) * np.asarray(effect, dtype=float)
+            * np.asarray(prevalence, dtype=float) * np.asarray(children_reached, dtype=float))
 
 
 def combined_reduction(reductions):
@@ -63,8 +102,8 @@ def _children(frame: pd.DataFrame) -> pd.Series:
 
 
 def target_population(frame: pd.DataFrame, indicator: str) -> pd.Series:
-    """People the indicator counts in each community (children 0–4, or 6–35 months)."""
-    return _children(frame) * OUTCOME_GROUP.get(indicator, 1.0)
+    """Children the indicator counts in each community (its age band of the children 0–4)."""
+    return _children(frame) * _overlap(UNDER5_MONTHS, _outcome_band(indicator))
 
 
 def beneficiary_pool(frame: pd.DataFrame, target_group: str) -> pd.Series:
@@ -78,6 +117,22 @@ def beneficiary_pool(frame: pd.DataFrame, target_group: str) -> pd.Series:
         TargetGroup.HOUSEHOLDS: population / HOUSEHOLD_SIZE,
         TargetGroup.POPULATION: population,
     }.get(target_group, children).fillna(0)
+
+
+def children_per_beneficiary(target_group: str, indicator: str, pool, outcome_population):
+    """Outcome children reached per beneficiary: a constant for the groups of children and
+    pregnant women, the community's own ratio for households and the whole population
+    (``pool`` and ``outcome_population`` are per community)."""
+    pool = np.asarray(pool, dtype=float)
+    band = AGE_BAND_MONTHS.get(target_group)
+    if band is not None:
+        per = _overlap(band, _outcome_band(indicator))
+        if target_group == TargetGroup.PREGNANT_WOMEN:
+            per *= BIRTHS_PER_PREGNANT_WOMAN
+        return np.full(pool.shape, per)
+    outcome_population = np.asarray(outcome_population, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pool > 0, outcome_population / pool, 0.0)
 
 
 def current_coverage(frame: pd.DataFrame, code: str, max_coverage: float) -> pd.Series:

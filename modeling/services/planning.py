@@ -20,7 +20,6 @@ The objective counts each line's LiST reduction on its own; the plan's total als
 reports the multiplicative combination (what LiST gives when several lines share a
 community), which is never larger.
 """
-import math
 from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
@@ -33,7 +32,7 @@ from interventions.models import InterventionType
 
 from .. import keras_model
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, PlanStatus
-from .impact import AFFECTED_FRACTION, combined_reduction
+from .impact import AFFECTED_FRACTION, children_per_beneficiary, combined_reduction
 
 __all__ = ["SEGMENTS", "allocate", "plan_compute", "plan_create", "MSG_NO_ACTIVE_MODEL", "MSG_NO_SCORES"]
 
@@ -82,7 +81,7 @@ def allocate(costs, values, budget):
     return taken
 
 
-def _problem(scores, types, max_coverage, equity_weight):
+def _problem(scores, types, max_coverage, equity_weight, indicator):
     """Pieces for every (community, type): their costs, coverage gains and values."""
     rows = []
     for s in scores:
@@ -93,30 +92,46 @@ def _problem(scores, types, max_coverage, equity_weight):
             rows.append((s, t, info["coverage_now"], info["beneficiary_pool"]))
     k = len(rows)
     c0 = np.array([min(r[2], max_coverage) for r in rows])
-    pool = np.array([r[3] for r in rows])
+    pool = np.array([r[3] for r in rows], dtype=float)
     unit = np.array([float(r[1].cost_per_beneficiary_pen) for r in rows])
     eff = np.array([float(r[1].effect_relative) for r in rows])
     af = np.array([AFFECTED_FRACTION.get(r[1].code, 1.0) for r in rows])
+    population = np.array([r[0].target_population for r in rows], dtype=float)
+    per = np.array([float(children_per_beneficiary(r[1].target_group, indicator, r[3], r[0].target_population))
+                    for r in rows])
     spend, coverage = segment_table(c0, max_coverage, pool, unit) if k else (np.zeros((0, SEGMENTS)),) * 2
     piece_cost = np.diff(spend, axis=1, prepend=0.0)
     start = np.column_stack([c0, coverage[:, :-1]]) if k else np.zeros((0, SEGMENTS))
     gain = coverage - start
-    # LiST per unit of coverage, times the community's target population.
-    per_cov = af * eff / (1.0 - eff * c0)
-    population = np.array([r[0].target_population for r in rows])
+    # A piece that reaches less than one person is not for sale (all pieces of a curve
+    # reach the same number of people).
+    gain[gain * pool[:, None] < 1.0] = 0.0
     poverty = np.array([(r[0].poverty or 0.0) / 100.0 for r in rows])
     weight = 1.0 + equity_weight * poverty
     prev = np.array([r[0].predicted for r in rows]) / 100.0
     prev_lo = np.array([r[0].lower for r in rows]) / 100.0
     prev_hi = np.array([r[0].upper for r in rows]) / 100.0
-    cases_per_gain = per_cov * population  # × prevalence gives cases averted per unit gain
-    return dict(rows=rows, c0=c0, pool=pool, unit=unit, piece_cost=piece_cost, gain=gain,
-                cases_per_gain=cases_per_gain, weight=weight, prev=prev, prev_lo=prev_lo,
-                prev_hi=prev_hi)
+    # Outcome children reached per unit of coverage gain; × effect × prevalence = cases.
+    children_per_gain = pool * per
+    cases_per_gain = af * eff * children_per_gain  # × prevalence gives cases averted per unit gain
+    return dict(rows=rows, c0=c0, pool=pool, unit=unit, eff=eff, piece_cost=piece_cost, gain=gain,
+                children_per_gain=children_per_gain, cases_per_gain=cases_per_gain, population=population,
+                weight=weight, prev=prev, prev_lo=prev_lo, prev_hi=prev_hi)
 
 
 def _values(p, prevalence):
     return (p["gain"] * (p["cases_per_gain"] * prevalence * p["weight"])[:, None]).ravel()
+
+
+def whole_people(p, taken):
+    """The one piece bought in part reaches whole people: its fraction is rounded down to
+    the last whole beneficiary (the rest of the budget stays unspent)."""
+    taken = taken.copy()
+    partial = (taken > 0) & (taken < 1)
+    people = p["gain"] * p["pool"][:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        taken[partial] = np.floor(taken[partial] * people[partial] + 1e-9) / people[partial]
+    return taken
 
 
 def selection_probability(p, budget, draws, seed):
@@ -177,9 +192,9 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
     if not scores:
         raise ValueError(MSG_NO_SCORES % {"id": version.pk})
     budget = float(plan.budget_pen)
-    p = _problem(scores, types, plan.max_coverage, plan.equity_weight)
+    p = _problem(scores, types, plan.max_coverage, plan.equity_weight, version.target.code)
     k = len(p["rows"])
-    taken = allocate(p["piece_cost"].ravel(), _values(p, p["prev"]), budget).reshape(k, SEGMENTS)
+    taken = whole_people(p, allocate(p["piece_cost"].ravel(), _values(p, p["prev"]), budget).reshape(k, SEGMENTS))
     probability = selection_probability(p, budget, plan.draws, plan.seed)
     spend = (taken * p["piece_cost"]).sum(axis=1)
     gain = (taken * p["gain"]).sum(axis=1)
@@ -198,13 +213,14 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
         total_cost += cost
         cases = gain[i] * p["cases_per_gain"][i]
         c0 = p["c0"][i]
-        reduction = gain[i] * p["cases_per_gain"][i] / max(score.target_population, 1e-9)
+        reduction = cases / max(score.target_population, 1e-9)
         reductions.setdefault(score.community_id, []).append((reduction, score))
         per_1000 = cases * p["prev"][i] / float(cost) * 1000 if cost > 0 else 0.0
         items.append(PlanItem(
             plan=plan, rank=rank, community=score.community, intervention_type=itype,
-            beneficiaries=int(math.floor(gain[i] * p["pool"][i])), coverage_before=round(float(c0), 4),
-            coverage_after=round(float(c0 + gain[i]), 4), cost_pen=cost,
+            beneficiaries=int(round(gain[i] * p["pool"][i])),
+            children_reached=float(gain[i] * p["children_per_gain"][i]),
+            coverage_before=round(float(c0), 4), coverage_after=round(float(c0 + gain[i]), 4), cost_pen=cost,
             cases_averted=float(cases * p["prev"][i]), cases_averted_lower=float(cases * p["prev_lo"][i]),
             cases_averted_upper=float(cases * p["prev_hi"][i]), selection_probability=float(probability[i]),
             reason=_g(

@@ -17,9 +17,10 @@ from .impact import (
     AFFECTED_FRACTION,
     COVERAGE_INDICATOR,
     beneficiary_pool,
+    cases_averted,
+    children_per_beneficiary,
     combined_reduction,
     current_coverage,
-    list_reduction,
     target_population,
 )
 
@@ -67,21 +68,22 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     out["poverty"] = frame["poverty_pct"] if "poverty_pct" in frame else np.nan
     details = {}
     reductions, best_ratio = [], np.zeros(len(frame))
+    prevalence = np.clip(np.asarray(predicted, dtype=float) / 100.0, 0.0, 1.0)
     for t in types:
         c0 = current_coverage(frame, t.code, max_coverage).to_numpy()
-        eff = float(t.effect_relative)
-        reduction = list_reduction(eff, AFFECTED_FRACTION.get(t.code, 1.0), c0, max_coverage)
-        reduction = np.clip(reduction, 0.0, 1.0)
-        reductions.append(reduction)
-        averted = out["cases"].to_numpy() * reduction
         pool = beneficiary_pool(frame, t.target_group).to_numpy()
         beneficiaries = np.maximum(max_coverage - c0, 0.0) * pool
+        children = beneficiaries * children_per_beneficiary(t.target_group, indicator, pool, population)
+        averted = cases_averted(float(t.effect_relative), AFFECTED_FRACTION.get(t.code, 1.0), prevalence, children)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reduction = np.clip(np.where(out["cases"].to_numpy() > 0, averted / out["cases"].to_numpy(), 0.0), 0, 1)
+        reductions.append(reduction)
         cost = beneficiaries * float(t.cost_per_beneficiary_pen)
         with np.errstate(divide="ignore", invalid="ignore"):
             per_case = np.where(averted > 0, cost / averted, np.nan)
             ratio = np.where(cost > 0, averted / cost * 1000.0, 0.0)
         best_ratio = np.maximum(best_ratio, np.nan_to_num(ratio))
-        details[t.code] = (c0, pool, averted, beneficiaries, cost, per_case)
+        details[t.code] = (c0, pool, averted, beneficiaries, children, cost, per_case)
     combined = combined_reduction(np.column_stack(reductions)) if reductions else np.zeros(len(frame))
     out["cases_averted_all"] = out["cases"].to_numpy() * combined
     burden = np.clip(out["predicted"].to_numpy() / 100.0, 0, 1)
@@ -97,14 +99,14 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     ) / total
     # Build the per-community JSON column from whole columns (no per-element numpy access).
     columns = {}
-    for code, (c0, pool, averted, beneficiaries, cost, per_case) in details.items():
+    for code, (c0, pool, averted, beneficiaries, children, cost, per_case) in details.items():
         columns[code] = list(zip(
             np.round(c0, 4).tolist(), np.round(pool, 1).tolist(), np.round(averted, 3).tolist(),
-            np.round(beneficiaries, 1).tolist(), np.round(cost, 2).tolist(),
+            np.round(beneficiaries, 1).tolist(), np.round(children, 1).tolist(), np.round(cost, 2).tolist(),
             [None if v != v else v for v in np.round(per_case, 2).tolist()],
             strict=True,
         ))
-    keys = ("coverage_now", "beneficiary_pool", "cases_averted", "beneficiaries", "cost_pen",
+    keys = ("coverage_now", "beneficiary_pool", "cases_averted", "beneficiaries", "children_reached", "cost_pen",
             "cost_per_case_averted_pen")
     combined_cases = np.round(out["cases_averted_all"].to_numpy(), 3).tolist()
     rows = []

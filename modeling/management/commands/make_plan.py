@@ -42,12 +42,14 @@ class Command(BaseCommand):
             raise CommandError(run.error.splitlines()[0] if run.error else run.status)
         plan.refresh_from_db()
         items = list(plan.items.select_related("community", "intervention_type"))
-        self.stdout.write(f"Plan {plan.pk}: {plan.total_cost_pen} of {plan.budget_pen} PEN, {len(items)} lines, "
-                          f"{plan.total_cases_averted:.1f} cases averted (80%: {plan.cases_averted_lower:.1f}–"
-                          f"{plan.cases_averted_upper:.1f}), model version {plan.model_version_id}")
+        # With --json, stdout carries exactly one JSON document; the summary goes to stderr.
+        out = self.stderr if o["json"] else self.stdout
+        out.write(f"Plan {plan.pk}: {plan.total_cost_pen} of {plan.budget_pen} PEN, {len(items)} lines, "
+                  f"{plan.total_cases_averted:.1f} cases averted (80%: {plan.cases_averted_lower:.1f}–"
+                  f"{plan.cases_averted_upper:.1f}), model version {plan.model_version_id}")
         for item in items[:20]:
-            self.stdout.write(f"{item.rank:>4} {item.community.code} {item.intervention_type.code:<32}"
-                              f"{item.cost_pen:>12} {item.cases_averted:>8.2f} p={item.selection_probability:.2f}")
+            out.write(f"{item.rank:>4} {item.community.code} {item.intervention_type.code:<32}"
+                      f"{item.cost_pen:>12} {item.cases_averted:>8.2f} p={item.selection_probability:.2f}")
         if o["json"]:
             self.stdout.write(json.dumps({
                 "plan": plan.pk, "model_version": plan.model_version_id, "fingerprint": plan.fingerprint,
@@ -55,7 +57,10 @@ class Command(BaseCommand):
                 "cases_averted": plan.total_cases_averted,
                 "cases_averted_interval": [plan.cases_averted_lower, plan.cases_averted_upper],
                 "items": [{"community": i.community.code, "intervention": i.intervention_type.code,
-                           "beneficiaries": i.beneficiaries, "cost_pen": str(i.cost_pen),
-                           "cases_averted": round(i.cases_averted, 4),
+                           "beneficiaries": i.beneficiaries, "children_reached": round(i.children_reached, 2),
+                           "cost_pen": str(i.cost_pen), "cases_averted": round(i.cases_averted, 4),
+                           "cases_averted_interval": [round(i.cases_averted_lower, 4),
+                                                      round(i.cases_averted_upper, 4)],
+                           "coverage_before": i.coverage_before, "coverage_after": i.coverage_after,
                            "selection_probability": i.selection_probability} for i in items],
             }))

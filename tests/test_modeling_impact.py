@@ -1,0 +1,74 @@
+"""Impact counted on the cohort reached: one district worked by hand for each target group
+(the same district as docs/modeling.md), through the scoring arithmetic."""
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from interventions.choices import TargetGroup
+from modeling.services.impact import cases_averted, children_per_beneficiary
+from modeling.services.scoring import compute_scores
+
+# 10,000 people, 850 children 0–4, stunting 20% (80%: 15–25), anaemia 40%.
+DISTRICT = pd.DataFrame({"population": [10000.0], "population_0_4": [850.0], "poverty_pct": [50.0]}, index=["X"])
+
+
+def _type(code, group, effect, cost="100.00"):
+    return SimpleNamespace(code=code, target_group=group, effect_relative=effect, cost_per_beneficiary_pen=cost)
+
+
+def _scores(types, indicator, predicted):
+    return compute_scores(DISTRICT, np.array([predicted]), np.array([predicted - 5]), np.array([predicted + 5]),
+                          types, indicator=indicator, max_coverage=0.9).iloc[0]["interventions"]
+
+
+@pytest.mark.parametrize("group, effect, pool, children, cases", [
+    # children 0–4: 850 × 0.9 = 765 reached, all of them counted by "under five".
+    (TargetGroup.CHILDREN_U5, 0.08, 850.0, 765.0, 0.08 * 0.20 * 765),
+    # 6–35 months: half the under-fives (425) × 0.9 = 382.5, each inside "under five".
+    (TargetGroup.CHILDREN_6_35M, 0.12, 425.0, 382.5, 0.12 * 0.20 * 382.5),
+    # pregnant women: a year of births, 850 / 5 = 170 × 0.9 = 153 children (not 765).
+    (TargetGroup.PREGNANT_WOMEN, 0.05, 170.0, 153.0, 0.05 * 0.20 * 153),
+    # households: 10,000 / 3.5 = 2,857.1; their 850 children × 0.9 = 765.
+    (TargetGroup.HOUSEHOLDS, 0.04, 10000 / 3.5, 765.0, 0.04 * 0.20 * 765),
+    # the whole population: 10,000 × 0.9 = 9,000 people, among them 765 children 0–4.
+    (TargetGroup.POPULATION, 0.04, 10000.0, 765.0, 0.04 * 0.20 * 765),
+])
+def test_stunting_counts_the_children_reached(group, effect, pool, children, cases):
+    info = _scores([_type("t", group, effect)], "stunting_u5_pct", 20.0)["t"]
+    assert info["beneficiary_pool"] == pytest.approx(pool, abs=0.1)
+    assert info["beneficiaries"] == pytest.approx(0.9 * pool, abs=0.1)
+    assert info["children_reached"] == pytest.approx(children, abs=0.1)
+    assert info["cases_averted"] == pytest.approx(cases, abs=1e-3)
+    # The reach invariant: never more than effect × the upper prevalence × children reached.
+    assert info["cases_averted"] <= effect * 0.25 * info["children_reached"]
+
+
+@pytest.mark.parametrize("group, children", [
+    # anaemia counts 6–35 months: 425 children. An under-five reached is in the band 30/60.
+    (TargetGroup.CHILDREN_U5, 765.0 * 0.5),
+    (TargetGroup.CHILDREN_6_35M, 382.5),
+    # births are 0–12 months in the year of delivery: half of that year is inside 6–35 months.
+    (TargetGroup.PREGNANT_WOMEN, 153.0 * 0.5),
+    (TargetGroup.HOUSEHOLDS, 425.0 * 0.9),
+])
+def test_anaemia_counts_its_age_band(group, children):
+    info = _scores([_type("t", group, 0.3)], "anaemia_6_35m_pct", 40.0)["t"]
+    assert info["children_reached"] == pytest.approx(children, abs=0.1)
+    assert info["cases_averted"] == pytest.approx(0.3 * 0.40 * children, abs=1e-3)
+
+
+def test_the_combined_reduction_is_over_the_outcomes_cases():
+    types = [_type("a", TargetGroup.CHILDREN_U5, 0.08), _type("b", TargetGroup.PREGNANT_WOMEN, 0.05)]
+    row = compute_scores(DISTRICT, np.array([20.0]), np.array([15.0]), np.array([25.0]), types,
+                         indicator="stunting_u5_pct", max_coverage=0.9).iloc[0]
+    cases = 0.20 * 850
+    a, b = row["interventions"]["a"]["cases_averted"] / cases, row["interventions"]["b"]["cases_averted"] / cases
+    assert row["cases_averted_all"] == pytest.approx(cases * (1 - (1 - a) * (1 - b)), abs=1e-3)
+
+
+def test_helpers():
+    assert cases_averted(0.1, 1.0, 0.2, 500) == pytest.approx(10.0)
+    assert list(children_per_beneficiary(TargetGroup.HOUSEHOLDS, "stunting_u5_pct", [200.0, 0.0], [50.0, 3.0])) == [
+        0.25, 0.0]
