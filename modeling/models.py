@@ -205,6 +205,16 @@ class Plan(models.Model):
     )
     draws = models.PositiveIntegerField(_("resampling draws"), default=200)
     seed = models.PositiveIntegerField(_("random seed"), default=2024)
+    constraints = models.JSONField(
+        _("constraints"), default=dict, blank=True,
+        help_text=_("Shares of the budget per type, amounts per department, a cap per community and commitments "
+                    "(docs/modeling.md)."),
+    )
+    curve_multiples = models.JSONField(
+        _("budget curve multiples"), default=list, blank=True,
+        help_text=_("Multiples of the budget at which to report what the money buys, e.g. [0.25, 0.5, 1, 2, 4]."),
+    )
+    curve = models.JSONField(_("budget curve"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     model_version = models.ForeignKey(
         ModelVersion, verbose_name=_("model version"), null=True, blank=True,

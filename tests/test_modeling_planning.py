@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from modeling.services.impact import combined_reduction
-from modeling.services.planning import SEGMENTS, allocate, segment_table
+from modeling.services.allocation import allocate, segment_table
+from modeling.services.planning import SEGMENTS
 
 # Money in soles (a cent at least, or nothing) and cases averted (a thousandth at least, or none):
 # sub-cent costs only test the LP solver's tolerances, not the plan.
@@ -61,7 +62,7 @@ def test_allocation_is_deterministic_with_ties():
 
 
 def test_coverage_saturates():
-    spend, coverage = segment_table([0.2], 0.9, [1000.0], [30.0])
+    spend, coverage = segment_table([0.2], 0.9, [1000.0], [30.0], SEGMENTS)
     piece_cost = np.diff(spend[0], prepend=0.0)
     gain = np.diff(coverage[0], prepend=0.2)
     per_sol = gain / piece_cost

@@ -118,7 +118,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "id", "name", "status", "budget_pen", "region", "region_id", "target", "intervention_types",
             "equity_weight", "max_coverage", "draws", "seed", "model_version", "fingerprint", "total_cost_pen",
             "total_cases_averted", "cases_averted_lower", "cases_averted_upper", "objective", "catalogue",
-            "created_at", "computed_at",
+            "constraints", "curve_multiples", "curve", "created_at", "computed_at",
         ]
         read_only_fields = fields
 
@@ -164,6 +164,15 @@ class PlanCreateSerializer(serializers.Serializer):
     draws = serializers.IntegerField(required=False, default=200, min_value=0, max_value=1000,
                                      help_text=_("Resampling draws for the selection probabilities."))
     seed = serializers.IntegerField(required=False, default=2024, min_value=0, max_value=2**31 - 1)
+    constraints = serializers.JSONField(
+        required=False, default=dict,
+        help_text=_("type_share {code: {min, max}} (shares of the budget), department {UBIGEO: {min_pen, max_pen}}, "
+                    "community_cap_pen, commitments [{community, intervention_type, beneficiaries}]."),
+    )
+    curve_multiples = serializers.ListField(
+        child=serializers.FloatField(min_value=0.01, max_value=100), required=False, default=list, max_length=12,
+        help_text=_("Multiples of the budget for the budget curve, e.g. [0.25, 0.5, 1, 2, 4]."),
+    )
 
 
 class PlanAcceptedSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelP
 from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows, JSONErrorsMixin, ReadOnlyBaseViewSet
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
-from ..services.planning import MSG_NO_ACTIVE_MODEL, plan_create
+from ..services.planning import MSG_NO_ACTIVE_MODEL, ConstraintError, plan_create
 from ..services.runs import run_enqueue
 from ..services.whatif import AmbiguousTarget, NoActiveModel, active_version_for, prediction_what_if
 from . import filtersets, serializers
@@ -138,10 +138,13 @@ class PlanViewSet(BaseViewSet):
         target = target.code if target is not None else DEFAULT_TARGET
         if not ModelVersion.objects.filter(target__code=target, status=ModelStatus.ACTIVE).exists():
             raise Conflict(MSG_NO_ACTIVE_MODEL % {"target": target})
-        with transaction.atomic():
-            plan = plan_create(target=target, user=request.user, **data)
-            # The worker is handed the run once this transaction commits.
-            run = run_enqueue(kind=TaskKind.PLAN, plan=plan, user=request.user)
+        try:
+            with transaction.atomic():
+                plan = plan_create(target=target, user=request.user, check=True, **data)
+                # The worker is handed the run once this transaction commits.
+                run = run_enqueue(kind=TaskKind.PLAN, plan=plan, user=request.user)
+        except ConstraintError as exc:
+            raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
         plan = self.get_queryset().prefetch_related("items", "runs").get(pk=plan.pk)
         context = self.get_serializer_context()
         return Response({

@@ -32,53 +32,19 @@ from interventions.models import InterventionType
 
 from .. import keras_model
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, PlanStatus
+from .allocation import Infeasible, allocate_constrained, segment_table
+from .constraints import ConstraintError, constraint_groups, constraints_clean, infeasible_message
 from .impact import AFFECTED_FRACTION, children_per_beneficiary, combined_reduction
 
-__all__ = ["SEGMENTS", "allocate", "plan_compute", "plan_create", "MSG_NO_ACTIVE_MODEL", "MSG_NO_SCORES"]
+__all__ = ["SEGMENTS", "budget_curve", "curve_multiples_clean", "plan_compute", "plan_create", "MSG_NO_ACTIVE_MODEL",
+           "MSG_NO_SCORES", "ConstraintError"]
 
 SEGMENTS = 5
-REACH = 0.95  # the curve is followed up to 95% of the gap to the maximum coverage
 CENT = Decimal("0.01")
 MSG_NO_ACTIVE_MODEL = _("There is no active model for %(target)s: train one first.")
 MSG_NO_SCORES = _("Version %(id)s has no community scores in this region: score it first.")
 MSG_BAD_BUDGET = _("The budget must be a non-negative amount in soles.")
-
-
-def segment_table(c0, cmax, pool, unit_cost, segments=SEGMENTS):
-    """Per curve: cumulative spending and coverage at each segment's end, shape (k, segments)."""
-    c0, pool, unit_cost = (np.asarray(a, dtype=float) for a in (c0, pool, unit_cost))
-    gap = np.maximum(cmax - c0, 0.0)
-    scale = gap * pool * unit_cost
-    fractions = REACH * np.arange(1, segments + 1) / segments
-    coverage = c0[:, None] + gap[:, None] * fractions[None, :]
-    spend = -scale[:, None] * np.log1p(-fractions)[None, :]
-    return spend, coverage
-
-
-def allocate(costs, values, budget):
-    """Greedy fractional knapsack over pieces; returns the fraction taken of each piece.
-
-    ``costs`` and ``values`` are 1-D; the order is by value per sol, then by index, so
-    the result is deterministic. Pieces with no value or no cost are never bought.
-    """
-    costs = np.asarray(costs, dtype=float)
-    values = np.asarray(values, dtype=float)
-    taken = np.zeros(len(costs))
-    if budget <= 0 or len(costs) == 0:
-        return taken
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = np.where((costs > 0) & (values > 0), values / costs, -1.0)
-    order = np.lexsort((np.arange(len(costs)), -ratio))
-    order = order[ratio[order] > 0]
-    cumulative = np.cumsum(costs[order])
-    full = cumulative <= budget
-    taken[order[full]] = 1.0
-    n_full = int(full.sum())
-    if n_full < len(order):
-        left = budget - (cumulative[n_full - 1] if n_full else 0.0)
-        nxt = order[n_full]
-        taken[nxt] = max(0.0, min(1.0, left / costs[nxt]))
-    return taken
+MSG_BAD_CURVE = _("Budget multiples for the curve: up to 12 numbers above 0 and at most 100, e.g. 0.25,0.5,1,2,4.")
 
 
 def _problem(scores, types, max_coverage, equity_weight, indicator):
@@ -99,13 +65,14 @@ def _problem(scores, types, max_coverage, equity_weight, indicator):
     population = np.array([r[0].target_population for r in rows], dtype=float)
     per = np.array([float(children_per_beneficiary(r[1].target_group, indicator, r[3], r[0].target_population))
                     for r in rows])
-    spend, coverage = segment_table(c0, max_coverage, pool, unit) if k else (np.zeros((0, SEGMENTS)),) * 2
+    spend, coverage = segment_table(c0, max_coverage, pool, unit, SEGMENTS) if k else (np.zeros((0, SEGMENTS)),) * 2
     piece_cost = np.diff(spend, axis=1, prepend=0.0)
     start = np.column_stack([c0, coverage[:, :-1]]) if k else np.zeros((0, SEGMENTS))
     gain = coverage - start
     # A piece that reaches less than one person is not for sale (all pieces of a curve
     # reach the same number of people).
     gain[gain * pool[:, None] < 1.0] = 0.0
+    piece_cost[gain == 0] = 0.0
     poverty = np.array([(r[0].poverty or 0.0) / 100.0 for r in rows])
     weight = 1.0 + equity_weight * poverty
     prev = np.array([r[0].predicted for r in rows]) / 100.0
@@ -130,16 +97,18 @@ def whole_people(p, taken):
     partial = (taken > 0) & (taken < 1)
     people = p["gain"] * p["pool"][:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        taken[partial] = np.floor(taken[partial] * people[partial] + 1e-9) / people[partial]
+        taken[partial] = np.floor(taken[partial] * people[partial] + 1e-4) / people[partial]
     return taken
 
 
-def selection_probability(p, budget, draws, seed):
+def selection_probability(inputs, budget, draws, seed):
     """Share of resampled predictions under which each (community, type) is still funded.
 
     Each draw takes every community's prevalence from a normal distribution matching its
-    80% interval (σ = half-width / 1.2816), truncated at 0, and solves the plan again.
+    80% interval (σ = half-width / 1.2816), truncated at 0, and solves the plan again
+    (under the same constraints).
     """
+    _version, _types_, p = inputs
     k = len(p["rows"])
     if k == 0 or draws <= 0:
         return np.zeros(k)
@@ -148,28 +117,135 @@ def selection_probability(p, budget, draws, seed):
     uniq, inverse = np.unique(codes, return_inverse=True)
     first = np.array([np.flatnonzero(inverse == i)[0] for i in range(len(uniq))])
     sigma = (p["prev_hi"][first] - p["prev_lo"][first]) / (2 * keras_model.Z80)
-    costs = p["piece_cost"].ravel()
     funded = np.zeros(k)
     for _draw in range(draws):
         prevalence = np.maximum(p["prev"][first] + sigma * rng.standard_normal(len(uniq)), 0.0)[inverse]
-        taken = allocate(costs, _values(p, prevalence), budget).reshape(k, SEGMENTS)
-        funded += taken.sum(axis=1) > 0
+        funded += _solve_plan(inputs, budget, prevalence).sum(axis=1) > 0
     return funded / draws
 
 
 @transaction.atomic
 def plan_create(*, budget_pen, target: str = "stunting_u5_pct", region=None, intervention_types=None,
-                equity_weight=1.0, max_coverage=0.9, name="", user=None, draws=200, seed=2024) -> Plan:
+                equity_weight=1.0, max_coverage=0.9, name="", user=None, draws=200, seed=2024, constraints=None,
+                curve_multiples=None, check=False) -> Plan:
+    """A draft plan for the active model of ``target``. ``constraints`` are checked
+    (``ConstraintError`` names a malformed one); with ``check`` the constraints are also
+    solved once, so one that cannot be met is refused now rather than in the task."""
     version = ModelVersion.objects.filter(target__code=target, status=ModelStatus.ACTIVE).first()
     if version is None:
         raise ValueError(MSG_NO_ACTIVE_MODEL % {"target": target})
+    multiples = curve_multiples_clean(curve_multiples)
     plan = Plan(name=name, budget_pen=Decimal(str(budget_pen)), region=region, equity_weight=equity_weight,
-                max_coverage=max_coverage, created_by=user, model_version=version, draws=draws, seed=seed)
+                max_coverage=max_coverage, created_by=user, model_version=version, draws=draws, seed=seed,
+                curve_multiples=multiples)
     plan.full_clean()
     plan.save()
     if intervention_types:
         plan.intervention_types.set(intervention_types)
+    plan.constraints = constraints_clean(constraints, type_codes={t.code for t in _types(plan, version)}).as_dict()
+    plan.save(update_fields=["constraints"])
+    if check and plan.constraints:
+        inputs = _inputs(plan)
+        _solve_plan(inputs, float(plan.budget_pen))
     return plan
+
+
+def curve_multiples_clean(value) -> list[float]:
+    """Budget multiples for the curve: positive numbers, at most 12, sorted."""
+    if value in (None, "", []):
+        return []
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    try:
+        numbers = sorted({float(v) for v in value})
+    except (TypeError, ValueError):
+        raise ConstraintError(MSG_BAD_CURVE, field="curve_multiples") from None
+    if not numbers or len(numbers) > 12 or any(not (0 < n <= 100) for n in numbers):
+        raise ConstraintError(MSG_BAD_CURVE, field="curve_multiples")
+    return numbers
+
+
+def _types(plan, version):
+    return list(plan.intervention_types.filter(indicator=version.target).order_by("code")) or list(
+        InterventionType.objects.filter(indicator=version.target, is_active=True).order_by("code")
+    )
+
+
+def _inputs(plan):
+    """Everything the optimiser needs for ``plan``: the problem, its constraint groups."""
+    if plan.budget_pen is None or plan.budget_pen < 0:
+        raise ValueError(MSG_BAD_BUDGET)
+    version = plan.model_version or ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
+    if version is None:
+        raise ValueError(MSG_NO_ACTIVE_MODEL % {"target": "—"})
+    types = _types(plan, version)
+    scores = CommunityScore.objects.filter(version=version).select_related("community").order_by("community__code")
+    if plan.region_id:
+        scores = scores.filter(community__code__startswith=plan.region.code)
+    scores = list(scores)
+    if not scores:
+        raise ValueError(MSG_NO_SCORES % {"id": version.pk})
+    p = _problem(scores, types, plan.max_coverage, plan.equity_weight, version.target.code)
+    constraints = constraints_clean(plan.constraints, type_codes={t.code for t in types})
+    p["groups_for"] = lambda budget: constraint_groups(
+        constraints, rows=p["rows"], piece_cost=p["piece_cost"], gain=p["gain"], pool=p["pool"], budget=budget,
+        segments=SEGMENTS)
+    p["constrained"] = not constraints.empty
+    return version, types, p
+
+
+def _solve_plan(inputs, budget, prevalence=None):
+    """The pieces taken at ``budget``: the greedy without constraints, the LP with them."""
+    _version, _types_, p = inputs
+    values = _values(p, p["prev"] if prevalence is None else prevalence)
+    k = len(p["rows"])
+    try:
+        taken = allocate_constrained(p["piece_cost"].ravel(), values, budget, p["groups_for"](budget))
+    except Infeasible as exc:
+        raise ConstraintError(infeasible_message(exc.group)) from None
+    return taken.reshape(k, SEGMENTS)
+
+
+def _totals(p, taken):
+    """Cases averted (and their 80% interval) for an allocation: several lines in one
+    community combine multiplicatively."""
+    gain = (taken * p["gain"]).sum(axis=1)
+    reduction = gain * p["cases_per_gain"] / np.maximum(p["population"], 1e-9)
+    communities = np.array([r[0].community_id for r in p["rows"]])
+    totals = np.zeros(3)
+    for community in np.unique(communities[gain > 0]):
+        rows = np.flatnonzero((communities == community) & (gain > 0))
+        combined = float(combined_reduction(reduction[rows]))
+        i = rows[0]
+        totals += combined * p["population"][i] * np.array([p["prev"][i], p["prev_lo"][i], p["prev_hi"][i]])
+    return totals
+
+
+def budget_curve(inputs, budget, multiples):
+    """What each multiple of the plan's budget buys (same problem, same constraints), at
+    the optimiser's continuous optimum (people not rounded to whole ones, so the point at
+    1× can differ from the plan's lines by less than one person per line). The
+    equity-weighted objective is non-decreasing and concave in the budget (an LP's optimum
+    in its right-hand side); cases averted are non-decreasing where the budget is the only
+    constraint (more money takes a longer prefix of the same order)."""
+    _version, _types_, p = inputs
+    points = []
+    for m in multiples:
+        b = budget * m
+        try:
+            taken = _solve_plan(inputs, b)
+        except ConstraintError:
+            points.append({"multiple": m, "budget_pen": round(b, 2), "feasible": False})
+            continue
+        total, lo, hi = _totals(p, taken)
+        points.append({
+            "multiple": m, "budget_pen": round(b, 2), "feasible": True,
+            "spent_pen": round(float((taken * p["piece_cost"]).sum()), 2),
+            "cases_averted": round(float(total), 4), "cases_averted_lower": round(float(lo), 4),
+            "cases_averted_upper": round(float(hi), 4),
+            "equity_weighted": round(float((taken.ravel() * _values(p, p["prev"])).sum()), 4),
+        })
+    return points
 
 
 @transaction.atomic
@@ -177,31 +253,16 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
     """Compute (or recompute) a plan's allocation; same inputs, same plan."""
     log = log or (lambda line: None)
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
-    if plan.budget_pen is None or plan.budget_pen < 0:
-        raise ValueError(MSG_BAD_BUDGET)
-    version = plan.model_version or ModelVersion.objects.filter(status=ModelStatus.ACTIVE).first()
-    if version is None:
-        raise ValueError(MSG_NO_ACTIVE_MODEL % {"target": "—"})
-    types = list(plan.intervention_types.filter(indicator=version.target).order_by("code")) or list(
-        InterventionType.objects.filter(indicator=version.target, is_active=True).order_by("code")
-    )
-    scores = CommunityScore.objects.filter(version=version).select_related("community").order_by("community__code")
-    if plan.region_id:
-        scores = scores.filter(community__code__startswith=plan.region.code)
-    scores = list(scores)
-    if not scores:
-        raise ValueError(MSG_NO_SCORES % {"id": version.pk})
+    inputs = _inputs(plan)
+    version, types, p = inputs
     budget = float(plan.budget_pen)
-    p = _problem(scores, types, plan.max_coverage, plan.equity_weight, version.target.code)
-    k = len(p["rows"])
-    taken = whole_people(p, allocate(p["piece_cost"].ravel(), _values(p, p["prev"]), budget).reshape(k, SEGMENTS))
-    probability = selection_probability(p, budget, plan.draws, plan.seed)
+    taken = whole_people(p, _solve_plan(inputs, budget))
+    probability = selection_probability(inputs, budget, plan.draws, plan.seed)
     spend = (taken * p["piece_cost"]).sum(axis=1)
     gain = (taken * p["gain"]).sum(axis=1)
 
     plan.items.all().delete()
     items, total_cost = [], Decimal("0")
-    reductions = {}
     selected = np.flatnonzero(spend > 0)
     value = gain * p["cases_per_gain"] * p["prev"] * p["weight"]
     order = selected[np.lexsort((selected, -value[selected]))]
@@ -213,8 +274,6 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
         total_cost += cost
         cases = gain[i] * p["cases_per_gain"][i]
         c0 = p["c0"][i]
-        reduction = cases / max(score.target_population, 1e-9)
-        reductions.setdefault(score.community_id, []).append((reduction, score))
         per_1000 = cases * p["prev"][i] / float(cost) * 1000 if cost > 0 else 0.0
         items.append(PlanItem(
             plan=plan, rank=rank, community=score.community, intervention_type=itype,
@@ -232,14 +291,8 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
             },
         ))
     PlanItem.objects.bulk_create(items)
-    # The plan's total: several lines in one community combine multiplicatively (LiST).
-    total = lo_total = hi_total = 0.0
-    for _community, parts in reductions.items():
-        score = parts[0][1]
-        combined = float(combined_reduction([r for r, _s in parts]))
-        total += combined * score.predicted / 100.0 * score.target_population
-        lo_total += combined * score.lower / 100.0 * score.target_population
-        hi_total += combined * score.upper / 100.0 * score.target_population
+    total, lo_total, hi_total = _totals(p, taken)
+    plan.curve = budget_curve(inputs, budget, plan.curve_multiples or [])
     plan.model_version = version
     plan.fingerprint = version.fingerprint
     plan.catalogue = [
@@ -249,9 +302,9 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
         for t in types
     ]
     plan.total_cost_pen = total_cost
-    plan.total_cases_averted = round(total, 4)
-    plan.cases_averted_lower = round(lo_total, 4)
-    plan.cases_averted_upper = round(hi_total, 4)
+    plan.total_cases_averted = round(float(total), 4)
+    plan.cases_averted_lower = round(float(lo_total), 4)
+    plan.cases_averted_upper = round(float(hi_total), 4)
     plan.objective = float((taken.ravel() * _values(p, p["prev"])).sum())
     plan.status = PlanStatus.COMPUTED
     plan.computed_at = timezone.now()

@@ -1,11 +1,12 @@
 import json
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from interventions.models import Community
 from modeling.models import TaskKind, TaskStatus
-from modeling.services.planning import plan_create
+from modeling.services.planning import ConstraintError, plan_create
 from modeling.services.runs import run_now
 
 
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--max-coverage", type=float, default=0.9)
         parser.add_argument("--draws", type=int, default=200)
         parser.add_argument("--name", default="")
+        parser.add_argument("--budget-curve", default="",
+                            help="multiples of --budget to report, e.g. 0.25,0.5,1,2,4 (adds curve to --json)")
+        parser.add_argument("--constraints", default="",
+                            help="the plan's constraints as JSON, or @file.json (docs/modeling.md)")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **o):
@@ -32,9 +37,22 @@ class Command(BaseCommand):
             region = Community.objects.filter(code=o["region"]).first()
             if region is None:
                 raise CommandError(f"There is no community with the UBIGEO code {o['region']}.")
+        constraints = None
+        if o["constraints"]:
+            text = o["constraints"]
+            try:
+                if text.startswith("@"):
+                    text = Path(text[1:]).read_text(encoding="utf-8")
+                constraints = json.loads(text)
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"--constraints: {exc}") from None
         try:
             plan = plan_create(budget_pen=budget, target=o["target"], region=region, equity_weight=o["equity_weight"],
-                               max_coverage=o["max_coverage"], draws=o["draws"], name=o["name"])
+                               max_coverage=o["max_coverage"], draws=o["draws"], name=o["name"],
+                               constraints=constraints, curve_multiples=o["budget_curve"] or None, check=True)
+        except ConstraintError as exc:
+            option = {"curve_multiples": "--budget-curve"}.get(exc.field, "--constraints")
+            raise CommandError(f"{option}: {exc}") from None
         except Exception as exc:
             raise CommandError(str(exc)) from exc
         run = run_now(kind=TaskKind.PLAN, plan=plan)
@@ -63,4 +81,6 @@ class Command(BaseCommand):
                                                       round(i.cases_averted_upper, 4)],
                            "coverage_before": i.coverage_before, "coverage_after": i.coverage_after,
                            "selection_probability": i.selection_probability} for i in items],
+                "constraints": plan.constraints,
+                "curve": plan.curve,
             }))
