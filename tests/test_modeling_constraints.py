@@ -51,7 +51,8 @@ def test_every_constraint_is_kept(curves, budget, type_min, type_max, dept_min, 
     costs, values = _curves(curves[0], curves[1])
     types, departments = np.array(curves[2]), np.array(curves[3])
     groups = [
-        Group(name="type_min", pieces=_pieces(types == 0), low=type_min * budget, high=max(type_min, type_max) * budget),
+        Group(name="type_min", pieces=_pieces(types == 0), low=type_min * budget,
+              high=max(type_min, type_max) * budget),
         Group(name="department_min", pieces=_pieces(departments == 1), low=dept_min),
         *[Group(name="community_cap", pieces=np.arange(i * SEG, (i + 1) * SEG), high=cap) for i in range(len(types))],
     ]
@@ -125,3 +126,12 @@ def test_the_budget_curve_is_non_decreasing_and_concave(curves, budgets):
         gaps = np.diff(budgets)
         ok = gaps > 1e-3  # slopes over vanishing gaps only measure the solver's tolerance
         assert np.all(np.diff(slopes[ok]) <= 1e-6 * max(1.0, slopes[ok].max(initial=0.0))) if ok.sum() > 1 else True
+
+
+def test_a_department_without_maximum_is_stored_as_json():
+    import json
+
+    stored = constraints_clean({"department": {"15": {"min_pen": 1000}}}).as_dict()
+    assert json.loads(json.dumps(stored, allow_nan=False)) == {"department": {"15": {"min_pen": 1000.0,
+                                                                                     "max_pen": None}}}
+    assert constraints_clean(stored).department == {"15": (1000.0, float("inf"))}

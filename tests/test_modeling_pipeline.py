@@ -95,6 +95,7 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
             for i in plan.items.all()] == first
     bigger = plan_compute(plan=plan_create(budget_pen=Decimal("600000"), region=plan.region, draws=0))
     assert bigger.objective >= plan.objective and bigger.total_cases_averted >= plan.total_cases_averted
+    check_constraints_and_curve(plan)
 
     # The admin shows it all.
     client.force_login(superuser)
@@ -240,3 +241,53 @@ def test_an_unknown_training_loss_is_refused_before_training():
     with pytest.raises(ValueError) as error:
         keras_model.fit_ensemble(np.zeros((3, 1)), ["01"] * 3, np.zeros(3), np.ones(3), np.zeros(3), config=config)
     assert str(error.value) == "Unknown training loss “mae”: use “mse” or “huber”."
+
+
+def check_constraints_and_curve(plan):
+    """The constraints a planner sets, on the trained demo: kept by the LP, refused with the
+    conflicting one named when they cannot be met; the budget curve with them."""
+    from modeling.services.planning import ConstraintError
+
+    district = plan.items.order_by("rank").first().community.code
+    constraints = {
+        "type_share": {"growth_monitoring_counselling": {"max": 0.2}},
+        "community_cap_pen": 20000,
+        "commitments": [{"community": district, "intervention_type": "maternal_nutrition_counselling",
+                         "beneficiaries": 5}],
+    }
+    constrained = plan_compute(plan=plan_create(budget_pen=Decimal("300000"), region=plan.region, draws=0,
+                                                constraints=constraints, curve_multiples=[0.5, 1, 2], check=True))
+    lines = list(constrained.items.select_related("intervention_type", "community"))
+    budget = constrained.budget_pen
+    assert constrained.total_cost_pen <= budget
+    assert sum(i.cost_pen for i in lines if i.intervention_type.code == "growth_monitoring_counselling") <= \
+        Decimal("0.2") * budget + Decimal("0.01")
+    per_community = {}
+    for line in lines:
+        per_community[line.community.code] = per_community.get(line.community.code, 0) + line.cost_pen
+    assert max(per_community.values()) <= Decimal("20000.01")
+    (kept,) = [i for i in lines if i.community.code == district
+               and i.intervention_type.code == "maternal_nutrition_counselling"]
+    assert kept.beneficiaries >= 5
+    assert_reach_invariant(constrained)
+    assert constrained.constraints == constraints_as_stored(constraints)
+    assert [point["multiple"] for point in constrained.curve] == [0.5, 1, 2]
+    weighted = [point["equity_weighted"] for point in constrained.curve]
+    cases = [point["cases_averted"] for point in constrained.curve]
+    assert weighted == sorted(weighted) and all(p["feasible"] for p in constrained.curve)
+    assert (weighted[1] - weighted[0]) / 150000 >= (weighted[2] - weighted[1]) / 300000 - 1e-9  # concave
+    assert cases[0] <= cases[2]
+    # A minimum that cannot be bought (a department outside the plan's region): refused now,
+    # naming it.
+    with pytest.raises(ConstraintError) as err:
+        plan_create(budget_pen=Decimal("300000"), region=plan.region, draws=0, check=True,
+                    constraints={"department": {"15": {"min_pen": 1000}}})
+    assert "15" in str(err.value) and err.value.field == "constraints"
+
+
+def constraints_as_stored(constraints):
+    return {
+        "type_share": {code: {"min": 0.0, "max": b["max"]} for code, b in constraints["type_share"].items()},
+        "community_cap_pen": float(constraints["community_cap_pen"]),
+        "commitments": constraints["commitments"],
+    }

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from modeling.services.impact import combined_reduction
 from modeling.services.allocation import allocate, segment_table
+from modeling.services.impact import combined_reduction
 from modeling.services.planning import SEGMENTS
 
 # Money in soles (a cent at least, or nothing) and cases averted (a thousandth at least, or none):

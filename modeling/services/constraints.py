@@ -70,7 +70,8 @@ class PlanConstraints:
         if self.type_share:
             out["type_share"] = {c: {"min": lo, "max": hi} for c, (lo, hi) in self.type_share.items()}
         if self.department:
-            out["department"] = {c: {"min_pen": lo, "max_pen": hi} for c, (lo, hi) in self.department.items()}
+            out["department"] = {c: {"min_pen": lo, "max_pen": hi if np.isfinite(hi) else None}
+                                 for c, (lo, hi) in self.department.items()}
         if self.community_cap_pen:
             out["community_cap_pen"] = self.community_cap_pen
         if self.commitments:
