@@ -231,6 +231,12 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    partner = models.ForeignKey(
+        "interventions.Partner", verbose_name=_("partner"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="plans",
+        help_text=_("The organisation whose scenario this is; empty for the directorate's own plans, which every "
+                    "partner may read."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
 

@@ -15,5 +15,7 @@ ROLE_PERMISSIONS = {
     EDITORS: [],
     # Train, score and plan with models (issue 4); create and edit plans.
     ANALYSTS: ["run_models", "add_plan", "change_plan"],
-    PARTNERS: model_permissions(PARTNER_VIEW, ["view"]),
+    # Partners run their own scenarios (issue 10): they create plans, which record their
+    # organisation; they read their own and the staff's, never another partner's.
+    PARTNERS: [*model_permissions(PARTNER_VIEW, ["view"]), "add_plan"],
 }

@@ -247,7 +247,6 @@ def test_analyst_creates_a_plan_queued_after_commit(people, version, django_capt
 def test_plan_permissions_and_errors(people, version):
     body = {"budget_pen": "1000.00"}
     assert client_for(people["editor"]).post("/api/v1/plans/", body, format="json").status_code == 403
-    assert client_for(people["partner"]).post("/api/v1/plans/", body, format="json").status_code == 403
     analyst = client_for(people["analyst"])
     response = analyst.post("/api/v1/plans/", {"budget_pen": "-1"}, format="json")
     assert response.status_code == 400 and "budget_pen" in response.json()["errors"]
@@ -256,6 +255,52 @@ def test_plan_permissions_and_errors(people, version):
     assert response.json()["detail"] == str(MSG_NO_ACTIVE_MODEL % {"target": "anaemia_6_35m_pct"})
     assert not Plan.objects.exists()
     assert analyst.put("/api/v1/plans/1/", body, format="json").status_code == 405
+
+
+def test_partners_run_their_own_scenarios(people, version, django_user_model, django_capture_on_commit_callbacks):
+    """A partner's user creates plans recorded under its organisation; it reads its own and
+    the directorate's plans, never another partner's (404); Analysts see them all."""
+    from modeling.services.planning import MSG_NO_ORGANISATION, plan_compute, plan_create
+
+    ours = Partner.objects.order_by("pk").first()
+    theirs = Partner.objects.exclude(pk=ours.pk).order_by("pk").first()
+    other = make_partner_user(django_user_model, "other-ngo", theirs)
+    body = {"name": "Escenario ONG", "budget_pen": "20000.00", "draws": 5}
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client_for(people["partner"]).post("/api/v1/plans/", body, format="json")
+        assert response.status_code == 202, response.content
+        mine = Plan.objects.get(pk=response.json()["plan"]["id"])
+        assert mine.partner == ours and response.json()["plan"]["partner"] == ours.pk
+        response = client_for(other).post("/api/v1/plans/", body, format="json")
+        assert response.status_code == 202, response.content
+        foreign = Plan.objects.get(pk=response.json()["plan"]["id"])
+    staff = plan_compute(plan=plan_create(budget_pen=Decimal("20000"), draws=5, user=people["analyst"]))
+    assert staff.partner is None
+
+    client = client_for(people["partner"])
+    listed = {p["id"] for p in client.get("/api/v1/plans/").json()["results"]}
+    assert listed == {mine.pk, staff.pk}
+    assert client.get(f"/api/v1/plans/{foreign.pk}/").status_code == 404
+    assert client.get(f"/api/v1/plans/{staff.pk}/").status_code == 200
+    analyst = {p["id"] for p in client_for(people["analyst"]).get("/api/v1/plans/").json()["results"]}
+    assert analyst == {mine.pk, foreign.pk, staff.pk}
+    # A Partners user linked to no organisation cannot own a scenario.
+    nobody = make_partner_user(django_user_model, "no-org", None)
+    response = client_for(nobody).post("/api/v1/plans/", body, format="json")
+    assert response.status_code == 403 and response.json()["detail"] == str(MSG_NO_ORGANISATION)
+    assert {p["id"] for p in client_for(nobody).get("/api/v1/plans/").json()["results"]} == {staff.pk}
+
+
+def test_infeasible_constraints_are_a_400_naming_them(people, version):
+    response = client_for(people["analyst"]).post("/api/v1/plans/", {
+        "budget_pen": "20000.00", "draws": 5, "constraints": {"department": {"99": {"min_pen": 10}}}},
+        format="json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["constraints"] and "99" in response.json()["errors"]["constraints"][0]
+    response = client_for(people["analyst"]).post("/api/v1/plans/", {
+        "budget_pen": "20000.00", "constraints": {"type_share": {"nope": {"max": 0.5}}}}, format="json")
+    assert response.status_code == 400 and "nope" in response.json()["errors"]["constraints"][0]
+    assert not Plan.objects.exists()
 
 
 # --- task runs ------------------------------------------------------------------------
@@ -348,7 +393,7 @@ MATRIX = {  # endpoint -> action -> role -> status; anonymous is always 401
     "model-versions": {"list": 200, "retrieve": 200, "create": 405},
     "scores": {"list": 200, "retrieve": 200, "create": 405},
     "plans": {"list": 200, "retrieve": 200,
-              "create": {"analyst": 202, "admin": 202, "editor": 403, "partner": 403}},
+              "create": {"analyst": 202, "admin": 202, "editor": 403, "partner": 202}},
     "predictions": {"create": 200},
     "tasks": {"list": {"partner": 403}, "retrieve": {"partner": 403}, "create": 405},
 }

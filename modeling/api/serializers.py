@@ -118,7 +118,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "id", "name", "status", "budget_pen", "region", "region_id", "target", "intervention_types",
             "equity_weight", "max_coverage", "draws", "seed", "model_version", "fingerprint", "total_cost_pen",
             "total_cases_averted", "cases_averted_lower", "cases_averted_upper", "objective", "catalogue",
-            "constraints", "curve_multiples", "curve", "created_at", "computed_at",
+            "constraints", "curve_multiples", "curve", "partner", "created_at", "computed_at",
         ]
         read_only_fields = fields
 

@@ -11,7 +11,8 @@ from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelP
 from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows, JSONErrorsMixin, ReadOnlyBaseViewSet
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
-from ..services.planning import MSG_NO_ACTIVE_MODEL, ConstraintError, plan_create
+from ..selectors import plan_list
+from ..services.planning import MSG_NO_ACTIVE_MODEL, ConstraintError, NoOrganisation, plan_create
 from ..services.runs import run_enqueue
 from ..services.whatif import AmbiguousTarget, NoActiveModel, active_version_for, prediction_what_if
 from . import filtersets, serializers
@@ -99,7 +100,9 @@ class TaskRunViewSet(ReadOnlyBaseViewSet):
         description=_(
             "Create a budget plan with the active model of the target and queue its computation. "
             "202 with the plan (status draft) and its task run; follow either until computed. "
-            "409 when the target has no active model. Needs modeling.add_plan (Analysts)."
+            "409 when the target has no active model. Needs modeling.add_plan (Analysts, and Partners for their "
+            "own organisation's scenarios: a partner sees its own plans and the directorate's, never another "
+            "partner's)."
         ),
     ),
 )
@@ -115,7 +118,7 @@ class PlanViewSet(BaseViewSet):
     ordering_fields = ["created_at", "computed_at", "budget_pen", "total_cases_averted", "status"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = plan_list(user=self.request.user, queryset=super().get_queryset())
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch("items", PlanItem.objects.select_related("community", "intervention_type")),
@@ -145,6 +148,8 @@ class PlanViewSet(BaseViewSet):
                 run = run_enqueue(kind=TaskKind.PLAN, plan=plan, user=request.user)
         except ConstraintError as exc:
             raise exceptions.ValidationError({exc.field: [str(exc)]}) from None
+        except NoOrganisation as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
         plan = self.get_queryset().prefetch_related("items", "runs").get(pk=plan.pk)
         context = self.get_serializer_context()
         return Response({

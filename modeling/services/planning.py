@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import InterventionType
+from interventions.partner_scope import is_partner_scoped, partner_of
 
 from .. import keras_model
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, PlanStatus
@@ -37,12 +38,14 @@ from .constraints import ConstraintError, constraint_groups, constraints_clean, 
 from .impact import AFFECTED_FRACTION, children_per_beneficiary, combined_reduction
 
 __all__ = ["SEGMENTS", "budget_curve", "curve_multiples_clean", "plan_compute", "plan_create", "MSG_NO_ACTIVE_MODEL",
-           "MSG_NO_SCORES", "ConstraintError"]
+           "MSG_NO_SCORES", "MSG_NO_ORGANISATION", "ConstraintError", "NoOrganisation"]
 
 SEGMENTS = 5
 CENT = Decimal("0.01")
 MSG_NO_ACTIVE_MODEL = _("There is no active model for %(target)s: train one first.")
 MSG_NO_SCORES = _("Version %(id)s has no community scores in this region: score it first.")
+MSG_NO_ORGANISATION = _("Your account is not linked to a partner organisation: ask the directorate to link it "
+                        "before running scenarios.")
 MSG_BAD_BUDGET = _("The budget must be a non-negative amount in soles.")
 MSG_BAD_CURVE = _("Budget multiples for the curve: up to 12 numbers above 0 and at most 100, e.g. 0.25,0.5,1,2,4.")
 
@@ -128,16 +131,22 @@ def selection_probability(inputs, budget, draws, seed):
 def plan_create(*, budget_pen, target: str = "stunting_u5_pct", region=None, intervention_types=None,
                 equity_weight=1.0, max_coverage=0.9, name="", user=None, draws=200, seed=2024, constraints=None,
                 curve_multiples=None, check=False) -> Plan:
-    """A draft plan for the active model of ``target``. ``constraints`` are checked
+    """A draft plan for the active model of ``target``; a partner's user's plan records its
+    organisation (``NoOrganisation`` when the user acts for none). ``constraints`` are checked
     (``ConstraintError`` names a malformed one); with ``check`` the constraints are also
     solved once, so one that cannot be met is refused now rather than in the task."""
+    partner = None
+    if user is not None and is_partner_scoped(user):
+        partner = partner_of(user)
+        if partner is None:
+            raise NoOrganisation(MSG_NO_ORGANISATION)
     version = ModelVersion.objects.filter(target__code=target, status=ModelStatus.ACTIVE).first()
     if version is None:
         raise ValueError(MSG_NO_ACTIVE_MODEL % {"target": target})
     multiples = curve_multiples_clean(curve_multiples)
     plan = Plan(name=name, budget_pen=Decimal(str(budget_pen)), region=region, equity_weight=equity_weight,
                 max_coverage=max_coverage, created_by=user, model_version=version, draws=draws, seed=seed,
-                curve_multiples=multiples)
+                curve_multiples=multiples, partner=partner)
     plan.full_clean()
     plan.save()
     if intervention_types:
@@ -148,6 +157,10 @@ def plan_create(*, budget_pen, target: str = "stunting_u5_pct", region=None, int
         inputs = _inputs(plan)
         _solve_plan(inputs, float(plan.budget_pen))
     return plan
+
+
+class NoOrganisation(PermissionError):
+    """A partner-scoped user linked to no organisation cannot own a plan."""
 
 
 def curve_multiples_clean(value) -> list[float]:
