@@ -18,6 +18,7 @@ from .models import (
     PartnerMember,
 )
 from .partner_scope import is_partner_scoped
+from .selectors import intervention_overlaps
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -106,7 +107,7 @@ class InterventionTypeAdmin(BaseAdmin):
     list_filter = ("category", "indicator", "target_group", "is_active")
     search_fields = ("code", "name", "evidence", "description")
     list_select_related = ("indicator",)
-    autocomplete_fields = ("indicator",)
+    autocomplete_fields = ("indicator", "coverage_indicator")
 
 
 class PartnerMemberInline(admin.TabularInline):
@@ -132,13 +133,30 @@ class PartnerMemberAdmin(BaseAdmin):
     list_select_related = ("user", "partner")
 
 
+class OverlapFilter(admin.SimpleListFilter):
+    """Two partners delivering the same type in one community at overlapping dates."""
+
+    title = _("overlap with another partner")
+    parameter_name = "overlap"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Duplicated by another partner")), ("no", _("No overlap"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return intervention_overlaps(queryset=queryset)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=intervention_overlaps(queryset=queryset).values("pk"))
+        return queryset
+
+
 @admin.register(Intervention)
 class InterventionAdmin(BaseAdmin):
     list_display = (
         "intervention_type", "community", "partner", "status", "start_date", "end_date", "budget_pen",
         "beneficiaries",
     )
-    list_filter = ("status", "partner", "intervention_type", CommunityDepartmentFilter, "start_date")
+    list_filter = ("status", "partner", "intervention_type", CommunityDepartmentFilter, OverlapFilter, "start_date")
     search_fields = ("community__code", "community__name", "intervention_type__name", "partner__name", "notes")
     list_select_related = ("intervention_type", "community", "partner")
     autocomplete_fields = ("community", "intervention_type", "partner")

@@ -1,6 +1,6 @@
 """Reads that more than one caller needs (HackSoft's selectors): the admin, the API and the
 commands call these instead of building the same queries themselves."""
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Intervention
@@ -12,6 +12,7 @@ __all__ = [
     "indicator_value_wide_keys",
     "indicator_value_wide_rows",
     "intervention_list",
+    "intervention_overlaps",
 ]
 
 MSG_WIDE_SOURCES = _(
@@ -86,3 +87,22 @@ def intervention_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
         partner = partner_of(user)
         return queryset.filter(partner=partner) if partner else queryset.none()
     return queryset
+
+
+
+LIVE = ("planned", "active")
+
+
+def intervention_overlaps(*, queryset: QuerySet | None = None) -> QuerySet:
+    """Planned or active interventions that another partner's planned or active
+    intervention of the same type duplicates in the same community at overlapping dates
+    (two partners covering one need)."""
+    queryset = Intervention.objects.all() if queryset is None else queryset
+    # Another partner's live intervention of the type there, not ended before this one starts …
+    others = Intervention.objects.filter(
+        community=OuterRef("community"), intervention_type=OuterRef("intervention_type"), status__in=LIVE,
+    ).exclude(partner=OuterRef("partner")).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("start_date")))
+    # … and (when this one has an end) starting before it ends.
+    return queryset.filter(status__in=LIVE).annotate(
+        overlaps_open=Exists(others), overlaps_closed=Exists(others.filter(start_date__lte=OuterRef("end_date"))),
+    ).filter(Q(end_date__isnull=True, overlaps_open=True) | Q(overlaps_closed=True))

@@ -262,6 +262,15 @@ class PlanItem(models.Model):
         related_name="+",
     )
     beneficiaries = models.PositiveIntegerField(_("beneficiaries"))
+    coverage_source = models.CharField(
+        _("source of the coverage before"), max_length=80, blank=True,
+        help_text=_("indicator:<code> (its latest value), default (the catalogue's), none (unknown: counted as 0)."),
+    )
+    already_covered_by = models.JSONField(
+        _("already covered by"), default=list, blank=True,
+        help_text=_("Partners' planned or active interventions of this type in this community in the plan's year: "
+                    "partner, status, beneficiaries."),
+    )
     children_reached = models.FloatField(
         _("children reached"), default=0,
         help_text=_("Children counted by the outcome indicator whom this line's year of delivery reaches."),

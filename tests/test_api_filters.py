@@ -155,3 +155,26 @@ def test_comma_lists_strip_spaces_and_refuse_blank_ids(api, api_data):
     both = values_ids(indicator__in=[poverty, stunting])
     assert ids(api.get(values, {"indicator": "poverty_pct,stunting_u5_pct", "page_size": 1000})) == both
     assert ids(api.get(values, {"indicator_id": f"{poverty.pk},{stunting.pk}", "page_size": 1000})) == both
+
+
+def test_overlapping_interventions_filter(api, api_data):
+    """Two partners on one need: ``?overlap=true`` lists exactly what the selector finds."""
+    import datetime
+
+    from interventions.models import Partner
+    from interventions.selectors import intervention_overlaps
+
+    first = Intervention.objects.order_by("pk").first()
+    other = Partner.objects.exclude(pk=first.partner_id).first()
+    twin = Intervention.objects.create(community=first.community, intervention_type=first.intervention_type,
+                                       partner=other, status="planned", start_date=first.start_date,
+                                       end_date=None, budget_pen=10, beneficiaries=5)
+    Intervention.objects.filter(pk=first.pk).update(status="active", end_date=None)
+    expected = sorted(intervention_overlaps().values_list("pk", flat=True))
+    assert {first.pk, twin.pk} <= set(expected)
+    assert ids(api.get("/api/v1/interventions/", {"overlap": "true", "page_size": 100})) == expected
+    rest = ids(api.get("/api/v1/interventions/", {"overlap": "false", "page_size": 100}))
+    assert not set(rest) & set(expected)
+    Intervention.objects.filter(pk=twin.pk).update(start_date=datetime.date(2099, 1, 1), end_date=None)
+    Intervention.objects.filter(pk=first.pk).update(end_date=datetime.date(2098, 12, 31))
+    assert twin.pk not in ids(api.get("/api/v1/interventions/", {"overlap": "true", "page_size": 100}))

@@ -15,7 +15,8 @@ DISTRICT = pd.DataFrame({"population": [10000.0], "population_0_4": [850.0], "po
 
 
 def _type(code, group, effect, cost="100.00"):
-    return SimpleNamespace(code=code, target_group=group, effect_relative=effect, cost_per_beneficiary_pen=cost)
+    return SimpleNamespace(code=code, target_group=group, effect_relative=effect, cost_per_beneficiary_pen=cost,
+                           coverage_indicator=None, default_coverage=None)
 
 
 def _scores(types, indicator, predicted):
@@ -72,3 +73,16 @@ def test_helpers():
     assert cases_averted(0.1, 1.0, 0.2, 500) == pytest.approx(10.0)
     assert list(children_per_beneficiary(TargetGroup.HOUSEHOLDS, "stunting_u5_pct", [200.0, 0.0], [50.0, 3.0])) == [
         0.25, 0.0]
+
+
+def test_todays_coverage_comes_from_its_indicator_or_the_catalogue_never_silently():
+    from modeling.services.impact import current_coverage
+
+    frame = pd.DataFrame({"water_public_network_pct": [40.0, np.nan, 95.0]})
+    water = SimpleNamespace(coverage_indicator=SimpleNamespace(code="water_public_network_pct"), default_coverage=0.3)
+    coverage, source = current_coverage(frame, water, 0.9)
+    assert list(coverage) == pytest.approx([0.4, 0.3, 0.9])
+    assert source == ["indicator:water_public_network_pct", "default", "indicator:water_public_network_pct"]
+    unknown = SimpleNamespace(coverage_indicator=None, default_coverage=None)
+    coverage, source = current_coverage(frame, unknown, 0.9)
+    assert list(coverage) == [0.0, 0.0, 0.0] and source == ["none"] * 3

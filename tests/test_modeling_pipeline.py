@@ -96,6 +96,7 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     bigger = plan_compute(plan=plan_create(budget_pen=Decimal("600000"), region=plan.region, draws=0))
     assert bigger.objective >= plan.objective and bigger.total_cases_averted >= plan.total_cases_averted
     check_constraints_and_curve(plan)
+    check_partner_deliveries_count(plan)
 
     # The admin shows it all.
     client.force_login(superuser)
@@ -291,3 +292,40 @@ def constraints_as_stored(constraints):
         "community_cap_pen": float(constraints["community_cap_pen"]),
         "commitments": constraints["commitments"],
     }
+
+
+def check_partner_deliveries_count(plan):
+    """Partners' planned and active interventions add to today's coverage: a delivery that
+    covers a line's community removes the line from the next plan; one that covers part of
+    it shows on the line, with the partner; two partners on one need are an overlap."""
+    import datetime
+
+    from interventions.models import Intervention, Partner
+    from interventions.selectors import intervention_overlaps
+
+    top = plan.items.order_by("rank").select_related("community", "intervention_type").first()
+    score = CommunityScore.objects.get(version=plan.model_version, community=top.community)
+    pool = score.interventions[top.intervention_type.code]["beneficiary_pool"]
+    first, second = Partner.objects.order_by("pk")[:2]
+    start = datetime.date(score.year, 1, 1)
+    Intervention.objects.filter(community=top.community, intervention_type=top.intervention_type).delete()
+    part = Intervention.objects.create(community=top.community, intervention_type=top.intervention_type,
+                                       partner=first, status="active", start_date=start, budget_pen=1000,
+                                       beneficiaries=int(pool * 0.3))
+    again = plan_compute(plan=plan_create(budget_pen=plan.budget_pen, region=plan.region, draws=0))
+    line = again.items.get(community=top.community, intervention_type=top.intervention_type)
+    assert line.coverage_before == pytest.approx(top.coverage_before + int(pool * 0.3) / pool, abs=1e-3)
+    assert line.already_covered_by == [{"partner": first.acronym or first.name, "status": "active",
+                                        "beneficiaries": int(pool * 0.3), "intervention": part.pk}]
+    # A second partner plans the rest: the need is covered (and the two overlap).
+    rest = Intervention.objects.create(community=top.community, intervention_type=top.intervention_type,
+                                       partner=second, status="planned", start_date=start, budget_pen=1000,
+                                       end_date=datetime.date(score.year, 12, 31), beneficiaries=int(pool))
+    assert set(intervention_overlaps().values_list("pk", flat=True)) >= {part.pk, rest.pk}
+    covered = plan_compute(plan=plan_create(budget_pen=plan.budget_pen, region=plan.region, draws=0))
+    assert not covered.items.filter(community=top.community, intervention_type=top.intervention_type).exists()
+    # Cancelled or finished work does not count.
+    Intervention.objects.filter(pk__in=[part.pk, rest.pk]).update(status="cancelled")
+    assert not intervention_overlaps().filter(pk__in=[part.pk, rest.pk]).exists()
+    back = plan_compute(plan=plan_create(budget_pen=plan.budget_pen, region=plan.region, draws=0))
+    assert back.items.filter(community=top.community, intervention_type=top.intervention_type).exists()

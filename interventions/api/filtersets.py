@@ -30,6 +30,7 @@ from ..models import (
     InterventionType,
     Partner,
 )
+from ..selectors import intervention_overlaps
 
 __all__ = [
     "CommunityFilterSet",
@@ -161,13 +162,23 @@ class InterventionFilterSet(CommunityScopedFilterSet):
         field_name="start_date__year", lookup_expr="lte", label=_("Start year to"), **YEAR_BOUNDS
     )
 
+    overlap = filters.BooleanFilter(
+        method="filter_overlap",
+        label=_("Planned or active, and duplicated by another partner's of the same type in the same community "
+                "at overlapping dates"),
+    )
+
     class Meta:
         model = Intervention
         fields = [
             "community", "community_id", "ubigeo__startswith", "level", "department",
             "intervention_type", "intervention_type_id", "indicator", "partner", "partner_id",
-            "status", "year", "year__gte", "year__lte",
+            "status", "year", "year__gte", "year__lte", "overlap",
         ]
+
+    def filter_overlap(self, queryset, name, value):
+        overlapping = intervention_overlaps(queryset=queryset)
+        return overlapping if value else queryset.exclude(pk__in=overlapping.values("pk"))
 
     def filter_partner(self, queryset, name, value):
         return queryset.filter(Q(partner__name__iexact=value) | Q(partner__acronym__iexact=value))

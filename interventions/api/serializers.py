@@ -165,12 +165,17 @@ class InterventionTypeSerializer(ModelCleanSerializer):
     key_fields = ("indicator",)
     indicator = _key_field(Indicator, "code", help_text=_("Code of the indicator acted on."))
     indicator_id = _id_field(Indicator, "indicator")
+    coverage_indicator = serializers.SlugRelatedField(
+        slug_field="code", queryset=Indicator.objects.all(), required=False, allow_null=True,
+        help_text=_("Code of the indicator that measures today's coverage (a percentage), if any."),
+    )
 
     class Meta:
         model = InterventionType
         fields = [
             "id", "code", "name", "category", "indicator", "indicator_id", "target_group",
-            "cost_per_beneficiary_pen", "effect_relative", "evidence", "description", "is_active",
+            "cost_per_beneficiary_pen", "effect_relative", "coverage_indicator", "default_coverage", "evidence",
+            "description", "is_active",
         ]
 
 

@@ -143,7 +143,7 @@ class IndicatorValueViewSet(BaseViewSet):
 class InterventionTypeViewSet(BaseViewSet):
     """The intervention catalogue: what each type acts on, its cost and its evidence."""
 
-    queryset = InterventionType.objects.select_related("indicator")
+    queryset = InterventionType.objects.select_related("indicator", "coverage_indicator")
     serializer_class = serializers.InterventionTypeSerializer
     filterset_class = filtersets.InterventionTypeFilterSet
     search_fields = ["code", "name", "evidence", "description"]

@@ -2,7 +2,7 @@
 each acts on, its cost per beneficiary and its expected effect."""
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +38,18 @@ class InterventionType(models.Model):
             "(0.2 = 20 percent fewer cases)."
         ),
     )
+    coverage_indicator = models.ForeignKey(
+        Indicator, verbose_name=_("coverage indicator"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Indicator that measures today's coverage of this intervention (a percentage of its target "
+                    "group), where one exists; its latest value per community is used."),
+    )
+    default_coverage = models.FloatField(
+        _("default current coverage"), null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Today's coverage (0–1) where the coverage indicator has no value; empty when unknown (plans "
+                    "then count it as 0 and say so)."),
+    )
     evidence = models.TextField(_("evidence"), help_text=_("Citation of the evidence for the effect."))
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -59,6 +71,10 @@ class InterventionType(models.Model):
             models.CheckConstraint(
                 condition=Q(effect_relative__gte=0, effect_relative__lte=1),
                 name="interventiontype_effect_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_coverage__isnull=True) | Q(default_coverage__gte=0, default_coverage__lte=1),
+                name="interventiontype_default_coverage_0_1",
             ),
         ]
 

@@ -82,6 +82,8 @@ class InterventionTypeSpec:
     effect_relative: float
     evidence: str
     description: str = ""
+    coverage_indicator: str | None = None  # the indicator that measures today's coverage
+    default_coverage: float | None = None  # today's coverage where no indicator value exists
 
 
 _COST_NOTE = (
@@ -139,12 +141,14 @@ STARTER_INTERVENTION_TYPES: tuple[InterventionTypeSpec, ...] = (
         "Dangour AD et al. Interventions to improve water quality and supply, sanitation and "
         "hygiene practices, and their effects on the nutritional status of children. Cochrane "
         "Database Syst Rev 2013;(8):CD009382 (small gains in height-for-age).",
+        coverage_indicator="water_public_network_pct",
     ),
     InterventionTypeSpec(
         "sanitation", "Household sanitation (improved latrine or sewer connection)",
         InterventionCategory.WASH, "stunting_u5_pct", TargetGroup.HOUSEHOLDS, "1500.00", 0.03,
         "Dangour AD et al. Cochrane 2013;(8):CD009382; Humphrey JH et al. SHINE trial, Lancet "
         "Glob Health 2019;7:e132–47 (no effect alone: kept small on purpose).",
+        coverage_indicator="sewer_public_network_pct",
     ),
     InterventionTypeSpec(
         "community_health_workers", "Community health workers' home visits",
@@ -186,13 +190,15 @@ def ensure_indicators(codes=None) -> dict[str, Indicator]:
 @transaction.atomic
 def ensure_intervention_types() -> dict[str, InterventionType]:
     """Create the starter catalogue entries that do not exist yet (staff edits stay)."""
-    indicators = ensure_indicators({s.indicator for s in STARTER_INTERVENTION_TYPES})
+    indicators = ensure_indicators({s.indicator for s in STARTER_INTERVENTION_TYPES}
+                                   | {s.coverage_indicator for s in STARTER_INTERVENTION_TYPES if s.coverage_indicator})
     existing = {t.code: t for t in InterventionType.objects.all()}
     for spec in STARTER_INTERVENTION_TYPES:
         if spec.code in existing:
             continue
         fields = asdict(spec)
         fields["indicator"] = indicators[spec.indicator]
+        fields["coverage_indicator"] = indicators[spec.coverage_indicator] if spec.coverage_indicator else None
         fields["cost_per_beneficiary_pen"] = Decimal(spec.cost_per_beneficiary_pen)
         fields["description"] = spec.description or _COST_NOTE
         item = InterventionType(**fields)

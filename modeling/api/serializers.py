@@ -100,7 +100,8 @@ class PlanItemSerializer(serializers.ModelSerializer):
         model = PlanItem
         fields = [
             "rank", "community", "community_id", "community_name", "intervention_type", "intervention_type_id",
-            "beneficiaries", "children_reached", "coverage_before", "coverage_after", "cost_pen", "cases_averted",
+            "beneficiaries", "children_reached", "coverage_before", "coverage_source", "already_covered_by",
+            "coverage_after", "cost_pen", "cases_averted",
             "cases_averted_lower", "cases_averted_upper", "selection_probability", "reason",
         ]
         read_only_fields = fields

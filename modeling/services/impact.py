@@ -36,7 +36,6 @@ from interventions.choices import TargetGroup
 __all__ = [
     "AFFECTED_FRACTION",
     "AGE_BAND_MONTHS",
-    "COVERAGE_INDICATOR",
     "HOUSEHOLD_SIZE",
     "OUTCOME_BAND_MONTHS",
     "beneficiary_pool",
@@ -50,11 +49,6 @@ __all__ = [
 # Share of the outcome that the intervention's mechanism can act on (LiST's affected
 # fraction); 1.0 when the catalogue's effect is already measured on the whole outcome.
 AFFECTED_FRACTION: dict[str, float] = {}
-# Interventions whose current coverage is measured by an indicator (share of households).
-COVERAGE_INDICATOR = {
-    "safe_water": "water_public_network_pct",
-    "sanitation": "sewer_public_network_pct",
-}
 HOUSEHOLD_SIZE = 3.5  # persons per household, Censo 2017 (INEI)
 UNDER5_SHARE = 0.085  # children 0–4 per person where population_0_4 is unknown
 UNDER5_MONTHS = (0, 60)
@@ -135,9 +129,23 @@ def children_per_beneficiary(target_group: str, indicator: str, pool, outcome_po
         return np.where(pool > 0, outcome_population / pool, 0.0)
 
 
-def current_coverage(frame: pd.DataFrame, code: str, max_coverage: float) -> pd.Series:
-    """Today's coverage: the matching indicator where one exists, otherwise none."""
-    column = COVERAGE_INDICATOR.get(code)
-    if column and column in frame:
-        return (frame[column] / 100.0).fillna(0.0).clip(0.0, max_coverage)
-    return pd.Series(0.0, index=frame.index)
+def current_coverage(frame: pd.DataFrame, itype, max_coverage: float) -> tuple[np.ndarray, list[str]]:
+    """Today's coverage of ``itype`` in each community, and where it comes from: its coverage
+    indicator's value (``indicator:<code>``), else the catalogue's default (``default``),
+    else unknown (``none``, counted as 0 — never silently: the source says so)."""
+    n = len(frame)
+    coverage = np.full(n, np.nan)
+    source = np.full(n, "none", dtype=object)
+    indicator = getattr(itype, "coverage_indicator", None)
+    if indicator is not None and indicator.code in frame:
+        measured = frame[indicator.code].to_numpy(dtype=float) / 100.0
+        has = ~np.isnan(measured)
+        coverage[has] = measured[has]
+        source[has] = f"indicator:{indicator.code}"
+    default = getattr(itype, "default_coverage", None)
+    if default is not None:
+        missing = np.isnan(coverage)
+        coverage[missing] = default
+        source[missing] = "default"
+    coverage = np.clip(np.nan_to_num(coverage, nan=0.0), 0.0, max_coverage)
+    return coverage, source.tolist()

@@ -24,11 +24,13 @@ from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import InterventionType
+from interventions.choices import InterventionStatus
+from interventions.models import Intervention, InterventionType
 from interventions.partner_scope import is_partner_scoped, partner_of
 
 from .. import keras_model
@@ -50,18 +52,24 @@ MSG_BAD_BUDGET = _("The budget must be a non-negative amount in soles.")
 MSG_BAD_CURVE = _("Budget multiples for the curve: up to 12 numbers above 0 and at most 100, e.g. 0.25,0.5,1,2,4.")
 
 
-def _problem(scores, types, max_coverage, equity_weight, indicator):
-    """Pieces for every (community, type): their costs, coverage gains and values."""
+def _problem(scores, types, max_coverage, equity_weight, indicator, delivered=None):
+    """Pieces for every (community, type): their costs, coverage gains and values. Today's
+    coverage is the score's (measured or the catalogue's default) plus the people partners
+    already plan to reach or reach (``delivered``: (community id, type id) → beneficiaries)."""
+    delivered = delivered or {}
     rows = []
     for s in scores:
         for t in types:
             info = s.interventions.get(t.code)
             if not info:
                 continue
-            rows.append((s, t, info["coverage_now"], info["beneficiary_pool"]))
+            rows.append((s, t, info["coverage_now"], info["beneficiary_pool"], info.get("coverage_source", "")))
     k = len(rows)
-    c0 = np.array([min(r[2], max_coverage) for r in rows])
     pool = np.array([r[3] for r in rows], dtype=float)
+    partners = np.array([delivered.get((r[0].community_id, r[1].pk), 0) for r in rows], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        partner_share = np.where(pool > 0, partners / pool, 0.0)
+    c0 = np.minimum(np.array([r[2] for r in rows], dtype=float) + partner_share, max_coverage) if k else np.zeros(0)
     unit = np.array([float(r[1].cost_per_beneficiary_pen) for r in rows])
     eff = np.array([float(r[1].effect_relative) for r in rows])
     af = np.array([AFFECTED_FRACTION.get(r[1].code, 1.0) for r in rows])
@@ -198,13 +206,37 @@ def _inputs(plan):
     scores = list(scores)
     if not scores:
         raise ValueError(MSG_NO_SCORES % {"id": version.pk})
-    p = _problem(scores, types, plan.max_coverage, plan.equity_weight, version.target.code)
+    deliveries = partner_deliveries(scores=scores, types=types)
+    delivered = {key: sum(d["beneficiaries"] or 0 for d in rows) for key, rows in deliveries.items()}
+    p = _problem(scores, types, plan.max_coverage, plan.equity_weight, version.target.code, delivered)
+    p["deliveries"] = deliveries
     constraints = constraints_clean(plan.constraints, type_codes={t.code for t in types})
     p["groups_for"] = lambda budget: constraint_groups(
         constraints, rows=p["rows"], piece_cost=p["piece_cost"], gain=p["gain"], pool=p["pool"], budget=budget,
         segments=SEGMENTS)
     p["constrained"] = not constraints.empty
     return version, types, p
+
+
+def partner_deliveries(*, scores, types) -> dict:
+    """Partners' planned and active interventions of ``types`` in the scores' communities
+    during the scores' year: (community id, type id) → [{partner, status, beneficiaries}]."""
+    if not scores:
+        return {}
+    year = scores[0].year
+    rows = (Intervention.objects
+            .filter(status__in=[InterventionStatus.PLANNED, InterventionStatus.ACTIVE],
+                    community_id__in=[s.community_id for s in scores], intervention_type__in=types,
+                    start_date__year__lte=year)
+            .filter(Q(end_date__isnull=True) | Q(end_date__year__gte=year))
+            .select_related("partner").order_by("community_id", "intervention_type_id", "partner__name", "pk"))
+    out = {}
+    for row in rows:
+        out.setdefault((row.community_id, row.intervention_type_id), []).append({
+            "partner": row.partner.acronym or row.partner.name, "status": row.status,
+            "beneficiaries": row.beneficiaries, "intervention": row.pk,
+        })
+    return out
 
 
 def _solve_plan(inputs, budget, prevalence=None):
@@ -292,6 +324,8 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
             plan=plan, rank=rank, community=score.community, intervention_type=itype,
             beneficiaries=int(round(gain[i] * p["pool"][i])),
             children_reached=float(gain[i] * p["children_per_gain"][i]),
+            coverage_source=p["rows"][i][4],
+            already_covered_by=p["deliveries"].get((score.community_id, itype.pk), []),
             coverage_before=round(float(c0), 4), coverage_after=round(float(c0 + gain[i]), 4), cost_pen=cost,
             cases_averted=float(cases * p["prev"][i]), cases_averted_lower=float(cases * p["prev_lo"][i]),
             cases_averted_upper=float(cases * p["prev_hi"][i]), selection_probability=float(probability[i]),

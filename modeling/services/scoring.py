@@ -15,7 +15,6 @@ from ..features import DEPARTMENT, TARGET, build_frame
 from ..models import CommunityScore, ModelStatus, ModelVersion
 from .impact import (
     AFFECTED_FRACTION,
-    COVERAGE_INDICATOR,
     beneficiary_pool,
     cases_averted,
     children_per_beneficiary,
@@ -70,7 +69,7 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     reductions, best_ratio = [], np.zeros(len(frame))
     prevalence = np.clip(np.asarray(predicted, dtype=float) / 100.0, 0.0, 1.0)
     for t in types:
-        c0 = current_coverage(frame, t.code, max_coverage).to_numpy()
+        c0, c0_source = current_coverage(frame, t, max_coverage)
         pool = beneficiary_pool(frame, t.target_group).to_numpy()
         beneficiaries = np.maximum(max_coverage - c0, 0.0) * pool
         children = beneficiaries * children_per_beneficiary(t.target_group, indicator, pool, population)
@@ -83,7 +82,7 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
             per_case = np.where(averted > 0, cost / averted, np.nan)
             ratio = np.where(cost > 0, averted / cost * 1000.0, 0.0)
         best_ratio = np.maximum(best_ratio, np.nan_to_num(ratio))
-        details[t.code] = (c0, pool, averted, beneficiaries, children, cost, per_case)
+        details[t.code] = (c0, c0_source, pool, averted, beneficiaries, children, cost, per_case)
     combined = combined_reduction(np.column_stack(reductions)) if reductions else np.zeros(len(frame))
     out["cases_averted_all"] = out["cases"].to_numpy() * combined
     burden = np.clip(out["predicted"].to_numpy() / 100.0, 0, 1)
@@ -99,15 +98,15 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     ) / total
     # Build the per-community JSON column from whole columns (no per-element numpy access).
     columns = {}
-    for code, (c0, pool, averted, beneficiaries, children, cost, per_case) in details.items():
+    for code, (c0, c0_source, pool, averted, beneficiaries, children, cost, per_case) in details.items():
         columns[code] = list(zip(
-            np.round(c0, 4).tolist(), np.round(pool, 1).tolist(), np.round(averted, 3).tolist(),
+            np.round(c0, 4).tolist(), c0_source, np.round(pool, 1).tolist(), np.round(averted, 3).tolist(),
             np.round(beneficiaries, 1).tolist(), np.round(children, 1).tolist(), np.round(cost, 2).tolist(),
             [None if v != v else v for v in np.round(per_case, 2).tolist()],
             strict=True,
         ))
-    keys = ("coverage_now", "beneficiary_pool", "cases_averted", "beneficiaries", "children_reached", "cost_pen",
-            "cost_per_case_averted_pen")
+    keys = ("coverage_now", "coverage_source", "beneficiary_pool", "cases_averted", "beneficiaries",
+            "children_reached", "cost_pen", "cost_per_case_averted_pen")
     combined_cases = np.round(out["cases_averted_all"].to_numpy(), 3).tolist()
     rows = []
     for i, total in enumerate(combined_cases):
@@ -119,7 +118,8 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
 
 
 def _types_for(version):
-    return list(InterventionType.objects.filter(indicator=version.target, is_active=True).order_by("code"))
+    return list(InterventionType.objects.filter(indicator=version.target, is_active=True)
+                .select_related("coverage_indicator").order_by("code"))
 
 
 SCORE_COLUMNS = (
@@ -161,7 +161,7 @@ def score_version(*, version: ModelVersion, year: int | None = None, max_coverag
     log = log or (lambda line: None)
     year = year or score_year(version)
     types = _types_for(version)
-    extra = [COVERAGE_INDICATOR[t.code] for t in types if t.code in COVERAGE_INDICATOR]
+    extra = [t.coverage_indicator.code for t in types if t.coverage_indicator_id]
     frame = build_frame(
         target=version.target.code, level=version.level, target_year=year,
         features=list(dict.fromkeys([*version.features, *extra])),

@@ -80,6 +80,7 @@ class Command(BaseCommand):
                            "cases_averted_interval": [round(i.cases_averted_lower, 4),
                                                       round(i.cases_averted_upper, 4)],
                            "coverage_before": i.coverage_before, "coverage_after": i.coverage_after,
+                           "coverage_source": i.coverage_source, "already_covered_by": i.already_covered_by,
                            "selection_probability": i.selection_probability} for i in items],
                 "constraints": plan.constraints,
                 "curve": plan.curve,
