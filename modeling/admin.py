@@ -1,6 +1,8 @@
 """Admin for the model registry, runs, scores and plans: thin callers of the services."""
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
@@ -9,7 +11,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from interventions.admin import CommunityDepartmentFilter
 
 from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
+from .services.comparison import plan_compare
+from .services.constraints import ConstraintError, constraints_clean
 from .services.evaluation import BASELINES
+from .services.planning import curve_multiples_clean
 from .services.runs import run_enqueue
 from .services.training import model_version_promote
 
@@ -35,6 +40,62 @@ def metrics_table(version):
     )
     return format_html('<table class="modeling-metrics"><thead><tr><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
                        _("method"), header, body)
+
+
+MSG_PICK_TWO = _("Select exactly two plans to compare.")
+
+
+class PlanForm(forms.ModelForm):
+    """Constraints and curve multiples are checked when saved, with the same messages as the API."""
+
+    class Meta:
+        model = Plan
+        fields = "__all__"
+
+    def clean_constraints(self):
+        try:
+            return constraints_clean(self.cleaned_data.get("constraints")).as_dict()
+        except ConstraintError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_curve_multiples(self):
+        try:
+            return curve_multiples_clean(self.cleaned_data.get("curve_multiples"))
+        except ConstraintError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def budget_curve_svg(curve, width=420, height=180):
+    """The budget curve as a small inline SVG: cases averted against the budget."""
+    points = [p for p in curve if p.get("feasible")]
+    if len(points) < 2:
+        return "—"
+    xs = [float(p["budget_pen"]) for p in points]
+    ys = [float(p["cases_averted"]) for p in points]
+    his = [float(p["cases_averted_upper"]) for p in points]
+    x0, x1, y1 = min(xs), max(xs), max(his) or 1.0
+    pad = 30
+
+    def xy(x, y):
+        return (pad + (x - x0) / ((x1 - x0) or 1.0) * (width - 2 * pad), height - pad - y / y1 * (height - 2 * pad))
+
+    line = " ".join("{:.1f},{:.1f}".format(*xy(x, y)) for x, y in zip(xs, ys, strict=True))
+    band = " ".join("{:.1f},{:.1f}".format(*xy(x, y)) for x, y in zip(xs, his, strict=True))
+    dots = format_html_join("", '<circle cx="{}" cy="{}" r="3"><title>{}</title></circle>', (
+        (f"{xy(x, y)[0]:.1f}", f"{xy(x, y)[1]:.1f}",
+         _("S/ %(budget)s: %(cases)s cases averted") % {"budget": number_format(x, 0, force_grouping=True),
+                                                      "cases": number_format(y, 1, force_grouping=True)})
+        for x, y in zip(xs, ys, strict=True)))
+    return format_html(
+        '<svg class="budget-curve" width="{}" height="{}" role="img" aria-label="{}">'
+        '<polyline points="{}" fill="none" stroke="#bbb" stroke-dasharray="4 3"/>'
+        '<polyline points="{}" fill="none" stroke="#417690" stroke-width="2"/>{}'
+        '<text x="{}" y="{}" font-size="11">S/ {}</text><text x="{}" y="{}" font-size="11" text-anchor="end">S/ {}'
+        '</text></svg>',
+        width, height, _("Cases averted by budget (dashed: 80% upper bound)"), band, line, dots,
+        pad, height - 8, number_format(x0, 0, force_grouping=True), width - pad, height - 8,
+        number_format(x1, 0, force_grouping=True),
+    )
 
 
 class RunModelsMixin:
@@ -168,10 +229,46 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("region",)
     filter_horizontal = ("intervention_types",)
     inlines = [PlanItemInline]
-    actions = ["compute"]
+    actions = ["compute", "compare_two"]
+    form = PlanForm
     readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
-                       "cases_averted_lower", "cases_averted_upper", "objective", "created_by", "created_at",
-                       "computed_at")
+                       "cases_averted_lower", "cases_averted_upper", "objective", "budget_curve_chart", "partner",
+                       "created_by", "created_at", "computed_at")
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [path("compare/", self.admin_site.admin_view(self.compare_view), name="modeling_plan_compare"),
+                *super().get_urls()]
+
+    def compare_view(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404
+        from django.template.response import TemplateResponse
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        a = get_object_or_404(self.get_queryset(request), pk=request.GET.get("a") or 0)
+        b = get_object_or_404(self.get_queryset(request), pk=request.GET.get("b") or 0)
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("Plans %(a)s and %(b)s side by side") % {"a": a.pk, "b": b.pk},
+                   "comparison": plan_compare(a=a, b=b)}
+        return TemplateResponse(request, "admin/modeling/plan/compare.html", context)
+
+    @admin.action(description=_("Compare the two selected plans"), permissions=["view"])
+    def compare_two(self, request, queryset):
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:3])
+        if len(ids) != 2:
+            self.message_user(request, MSG_PICK_TWO, level=messages.WARNING)
+            return None
+        return redirect(f"{reverse('admin:modeling_plan_compare')}?a={ids[0]}&b={ids[1]}")
+
+    @admin.display(description=_("budget curve"))
+    def budget_curve_chart(self, obj):
+        return budget_curve_svg(obj.curve or [])
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -472,3 +472,44 @@ def test_fast_score_list_equals_the_serializer(people, version):
     assert len(body) == len(expected)
     for row in body:
         assert list(row) == list(expected[row["id"]]) and row == expected[row["id"]]
+
+
+def test_two_plans_side_by_side(people, version, client):
+    """GET /plans/compare/?a=&b= (and the admin page): totals, intervals, the share to the
+    poorest fifth, allocations by department and type, lines only in one plan."""
+    from django.urls import reverse
+
+    from modeling.services.comparison import poorest_fifth
+    from modeling.services.planning import plan_compute, plan_create
+
+    a = plan_compute(plan=plan_create(budget_pen=Decimal("20000"), draws=0, equity_weight=0.0,
+                                      curve_multiples=[0.5, 1, 2]))
+    b = plan_compute(plan=plan_create(budget_pen=Decimal("60000"), draws=0, equity_weight=5.0))
+    body = client_for(people["partner"]).get("/api/v1/plans/compare/", {"a": a.pk, "b": b.pk}).json()
+    for side, plan in (("a", a), ("b", b)):
+        lines = list(plan.items.select_related("community", "intervention_type"))
+        assert Decimal(body[side]["spent_pen"]) == sum(i.cost_pen for i in lines) == plan.total_cost_pen
+        assert body[side]["cases_averted_interval"] == [plan.cases_averted_lower, plan.cases_averted_upper]
+        poorest = poorest_fifth(version.pk)
+        share = sum(i.cost_pen for i in lines if i.community_id in poorest) / plan.total_cost_pen
+        assert body[side]["share_to_poorest_fifth"] == pytest.approx(float(share), abs=1e-4)
+        assert sum(Decimal(v) for v in body[side]["by_type"].values()) == plan.total_cost_pen
+    keys = lambda p: {(i.community.code, i.intervention_type.code) for i in p.items.all()}  # noqa: E731
+    assert {(x["community"], x["intervention_type"]) for x in body["only_in_a"]} == keys(a) - keys(b)
+    assert {(x["community"], x["intervention_type"]) for x in body["only_in_b"]} == keys(b) - keys(a)
+    assert body["in_both"] == len(keys(a) & keys(b))
+    assert [r["key"] for r in body["by_department"]] == sorted(set(body["a"]["by_department"])
+                                                              | set(body["b"]["by_department"]))
+    # Bad or invisible ids: a 400 naming the parameter, a 404.
+    response = client_for(people["analyst"]).get("/api/v1/plans/compare/", {"a": "x", "b": b.pk})
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["a"]
+    assert client_for(people["analyst"]).get("/api/v1/plans/compare/", {"a": a.pk, "b": 10**9}).status_code == 404
+    # The admin page and the budget curve chart.
+    client.force_login(people["admin"])
+    page = client.get(reverse("admin:modeling_plan_compare"), {"a": a.pk, "b": b.pk})
+    assert page.status_code == 200 and 'id="plan-comparison"' in page.content.decode()
+    response = client.post(reverse("admin:modeling_plan_changelist"),
+                           {"action": "compare_two", "_selected_action": [a.pk, b.pk]})
+    assert response.status_code == 302 and f"a={a.pk}&b={b.pk}" in response["Location"]
+    page = client.get(reverse("admin:modeling_plan_change", args=[a.pk])).content.decode()
+    assert page.count("<circle") == 3 and 'class="budget-curve"' in page

@@ -176,6 +176,43 @@ class PlanCreateSerializer(serializers.Serializer):
     )
 
 
+class PlanTotalsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    model_version = serializers.IntegerField(allow_null=True)
+    budget_pen = serializers.DecimalField(max_digits=14, decimal_places=2)
+    spent_pen = serializers.DecimalField(max_digits=14, decimal_places=2)
+    lines = serializers.IntegerField()
+    cases_averted = serializers.FloatField()
+    cases_averted_interval = serializers.ListField(child=serializers.FloatField(), help_text=_("80% interval."))
+    share_to_poorest_fifth = serializers.FloatField(
+        help_text=_("Share of the money spent in the poorest fifth of districts (by poverty rate)."))
+    by_department = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    by_type = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+
+
+class SideBySideSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    a_pen = serializers.DecimalField(max_digits=14, decimal_places=2)
+    b_pen = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class PlanLineKeySerializer(serializers.Serializer):
+    community = serializers.CharField()
+    intervention_type = serializers.CharField()
+
+
+class PlanComparisonSerializer(serializers.Serializer):
+    a = PlanTotalsSerializer()
+    b = PlanTotalsSerializer()
+    by_department = SideBySideSerializer(many=True)
+    by_type = SideBySideSerializer(many=True)
+    only_in_a = PlanLineKeySerializer(many=True)
+    only_in_b = PlanLineKeySerializer(many=True)
+    in_both = serializers.IntegerField()
+
+
 class PlanAcceptedSerializer(serializers.Serializer):
     plan = PlanDetailSerializer()
     task = TaskRunSerializer()

@@ -2,9 +2,12 @@
 Thin callers of ``modeling.services``; on the shared bases of ``healthplanner.api``."""
 from django.db import transaction
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
@@ -12,10 +15,13 @@ from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRow
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from ..selectors import plan_list
+from ..services.comparison import plan_compare
 from ..services.planning import MSG_NO_ACTIVE_MODEL, ConstraintError, NoOrganisation, plan_create
 from ..services.runs import run_enqueue
 from ..services.whatif import AmbiguousTarget, NoActiveModel, active_version_for, prediction_what_if
 from . import filtersets, serializers
+
+MSG_PLAN_ID = _("Give a plan id (a whole number).")
 
 __all__ = [
     "ModelVersionViewSet",
@@ -126,7 +132,31 @@ class PlanViewSet(BaseViewSet):
             )
         return queryset
 
+    @extend_schema(
+        parameters=[OpenApiParameter("a", OpenApiTypes.INT, required=True, description=_("Id of plan A.")),
+                    OpenApiParameter("b", OpenApiTypes.INT, required=True, description=_("Id of plan B."))],
+        responses={200: serializers.PlanComparisonSerializer}, filters=False,
+        description=_("Two plans side by side: totals, cases averted with their intervals, the share of the money "
+                      "reaching the poorest fifth of districts, the allocation by department and by type, and the "
+                      "lines only one of them buys. 404 when either plan is not visible to this account."),
+    )
+    @action(detail=False, methods=["get"], url_path="compare", pagination_class=None, filter_backends=[])
+    def compare(self, request):
+        ids, errors = {}, {}
+        for key in ("a", "b"):
+            raw = request.query_params.get(key, "").strip()
+            if raw.isdigit() and 0 < len(raw) <= 18:
+                ids[key] = int(raw)
+            else:
+                errors[key] = [str(MSG_PLAN_ID)]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        plans = {key: get_object_or_404(self.get_queryset(), pk=pk) for key, pk in ids.items()}
+        return Response(plan_compare(a=plans["a"], b=plans["b"]))
+
     def get_serializer_class(self):
+        if self.action == "compare":
+            return serializers.PlanComparisonSerializer
         if self.action == "create":
             return serializers.PlanCreateSerializer
         if self.action == "retrieve":
