@@ -51,11 +51,16 @@ def main():
     version = ModelVersion.objects.filter(target__code=args.target, status=ModelStatus.ACTIVE).first()
     if version is None:
         sys.exit(f"no active model for {args.target}: train and score one first")
-    plan = Plan(budget_pen=args.budget, model_version=version, max_coverage=0.9, equity_weight=1.0)
-    t = time.perf_counter()
-    inputs = planning._inputs(plan)
+    from django.db import transaction
+
+    with transaction.atomic():  # the plan row the inputs need is rolled back: nothing is written
+        plan = Plan.objects.create(budget_pen=args.budget, model_version=version, max_coverage=0.9,
+                                   equity_weight=1.0)
+        t = time.perf_counter()
+        inputs = planning._inputs(plan)
+        build = time.perf_counter() - t
+        transaction.set_rollback(True)
     _version, types, p = inputs
-    build = time.perf_counter() - t
     costs, values = p["piece_cost"].ravel(), planning._values(p, p["prev"])
     n_curves, n_pieces = len(p["rows"]), len(costs)
     print(f"problem: {len({r[0].community_id for r in p['rows']})} communities × {len(types)} types = {n_curves} "

@@ -51,6 +51,18 @@ def test_stunting_2022_keras_beats_the_baselines(peru):
     assert keras <= 0.6 * version.baselines["mean"]["wmae"]
     assert keras <= 1.05 * version.baselines["gradient_boosting"]["wmae"]
     assert set(version.baselines) == set(BASELINES)
+    # The plan on the real data (the same trained version, scored): every line within the
+    # reach invariant, no line without beneficiaries, within the budget.
+    run = run_now(kind="score", model_version=version)
+    assert run.status == "succeeded", run.error
+    from modeling.services.planning import plan_compute, plan_create
+    from tests.modeling_helpers import assert_reach_invariant
+
+    plan = plan_compute(plan=plan_create(budget_pen=5_000_000, draws=20))
+    lines = assert_reach_invariant(plan)
+    print(f"  plan of 5,000,000 PEN: {lines} lines, {plan.total_cases_averted:.1f} cases averted "
+          f"(80%: {plan.cases_averted_lower:.1f}–{plan.cases_averted_upper:.1f})")
+    assert plan.total_cost_pen <= plan.budget_pen and lines > 50
 
 
 def test_anaemia_2022_is_reported(peru):
