@@ -92,7 +92,8 @@ def budget_curve_svg(curve, width=420, height=180):
         '<polyline points="{}" fill="none" stroke="#417690" stroke-width="2"/>{}'
         '<text x="{}" y="{}" font-size="11">S/ {}</text><text x="{}" y="{}" font-size="11" text-anchor="end">S/ {}'
         '</text></svg>',
-        width, height, _("Cases averted by budget (dashed: 80% upper bound)"), band, line, dots,
+        width, height, _("Cases averted by budget (dashed line: the upper bound of the 80 percent interval)"),
+        band, line, dots,
         pad, height - 8, number_format(x0, 0, force_grouping=True), width - pad, height - 8,
         number_format(x1, 0, force_grouping=True),
     )

@@ -185,7 +185,8 @@ class PlanTotalsSerializer(serializers.Serializer):
     spent_pen = serializers.DecimalField(max_digits=14, decimal_places=2)
     lines = serializers.IntegerField()
     cases_averted = serializers.FloatField()
-    cases_averted_interval = serializers.ListField(child=serializers.FloatField(), help_text=_("80% interval."))
+    cases_averted_interval = serializers.ListField(child=serializers.FloatField(),
+                                                   help_text=_("The 80 percent interval."))
     share_to_poorest_fifth = serializers.FloatField(
         help_text=_("Share of the money spent in the poorest fifth of districts (by poverty rate)."))
     by_department = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
