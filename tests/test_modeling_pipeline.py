@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from interventions.models import Community, InterventionType
@@ -193,6 +193,18 @@ def test_train_model_command_json_shape(demo_small, monkeypatch):
     assert Decimal(plan["total_cost_pen"]) <= Decimal("250000")
     assert plan["model_version"] == data["version"] and all(i["community"].startswith("03") for i in plan["items"])
     assert Plan.objects.get(pk=plan["plan"]).status == PlanStatus.COMPUTED
+    assert plan["curve"] == [] and {"coverage_before", "coverage_after", "already_covered_by",
+                                    "selection_probability"} <= set(plan["items"][0])
+    out = StringIO()
+    call_command("make_plan", "--budget", "250000", "--region", "03", "--draws", "0", "--budget-curve", "1,0.5,2",
+                 "--json", stdout=out)
+    curve = json.loads(out.getvalue())["curve"]
+    assert [p["multiple"] for p in curve] == [0.5, 1.0, 2.0]
+    assert [p["cases_averted"] for p in curve] == sorted(p["cases_averted"] for p in curve)
+    with pytest.raises(CommandError, match="--constraints: .*99"):
+        call_command("make_plan", "--budget", "250000", "--constraints", '{"department": {"99": {"min_pen": 1}}}')
+    with pytest.raises(CommandError, match="--budget-curve"):
+        call_command("make_plan", "--budget", "250000", "--budget-curve", "0,x")
 
 
 def test_reproducible_with_a_fixed_seed(demo_small):
