@@ -43,6 +43,18 @@ def metrics_table(version):
 
 
 MSG_PICK_TWO = _("Select exactly two plans to compare.")
+MSG_WORSE_SHORT = _("The Keras model does not beat this baseline.")
+MSG_WORSE = _("Version %(id)s (weighted MAE %(wmae)s) does not beat the best baseline, %(baseline)s (%(best)s), on "
+              "the same folds: its estimates are no better than a simple method's. Analysts decide whether to keep "
+              "it active.")
+
+
+def worse_than_baseline(version):
+    """The warning for a version that does not beat the best baseline, else None."""
+    if version.beats_baselines is not False:
+        return None
+    name, best = version.best_baseline
+    return MSG_WORSE % {"id": version.pk, "wmae": version.wmae, "baseline": name, "best": best}
 
 
 class PlanForm(forms.ModelForm):
@@ -129,11 +141,20 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
 
     @admin.display(description=_("best baseline"))
     def best_baseline(self, obj):
-        items = [(m.get("wmae"), name) for name, m in (obj.baselines or {}).items() if m.get("wmae") is not None]
-        if not items:
+        best = obj.best_baseline
+        if best is None:
             return "—"
-        wmae, name = min(items)
+        name, wmae = best
+        if obj.beats_baselines is False:
+            return format_html('<span class="modeling-worse" title="{}">⚠ {} {}</span>', MSG_WORSE_SHORT, name, wmae)
         return f"{name} {wmae}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        warning = worse_than_baseline(version) if version is not None else None
+        if warning and request.method == "GET":
+            self.message_user(request, warning, level=messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("metrics next to baselines"))
     def metrics_next_to_baselines(self, obj):

@@ -104,6 +104,24 @@ class ModelVersion(models.Model):
     def wmae(self):
         return (self.metrics or {}).get("wmae")
 
+    @property
+    def best_baseline(self) -> tuple[str, float] | None:
+        """The baseline with the lowest held-out weighted MAE on the same folds: (name, wMAE)."""
+        scored = [(m["wmae"], name) for name, m in (self.baselines or {}).items() if m.get("wmae") is not None]
+        if not scored:
+            return None
+        wmae, name = min(scored)
+        return name, wmae
+
+    @property
+    def beats_baselines(self) -> bool | None:
+        """True when the Keras ensemble's held-out wMAE is below every baseline's; None when
+        there is nothing to compare."""
+        best = self.best_baseline
+        if best is None or self.wmae is None:
+            return None
+        return self.wmae < best[1]
+
 
 class TaskRun(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=TaskKind.choices)

@@ -513,3 +513,27 @@ def test_two_plans_side_by_side(people, version, client):
     assert response.status_code == 302 and f"a={a.pk}&b={b.pk}" in response["Location"]
     page = client.get(reverse("admin:modeling_plan_change", args=[a.pk])).content.decode()
     assert page.count("<circle") == 3 and 'class="budget-curve"' in page
+
+
+def test_a_version_that_does_not_beat_the_baselines_is_marked(people, version, client):
+    """Honest activation: beats_baselines in the API; a warning on the version's admin page
+    and on the front page when the Keras model is no better than a simple baseline."""
+    from django.urls import reverse
+
+    best_name, best = min(((m["wmae"], n) for n, m in version.baselines.items()))[::-1]
+    for wmae, beats in ((best + 0.5, False), (best - 0.1, True)):
+        ModelVersion.objects.filter(pk=version.pk).update(metrics={**version.metrics, "wmae": wmae})
+        body = client_for(people["partner"]).get(f"/api/v1/model-versions/{version.pk}/").json()
+        assert body["beats_baselines"] is beats
+        client.force_login(people["analyst"])
+        front = client.get(reverse("admin:index")).content.decode()
+        page = client.get(reverse("admin:modeling_modelversion_change", args=[version.pk])).content.decode()
+        from django.utils.html import escape
+
+        from modeling.admin import worse_than_baseline
+
+        warning = worse_than_baseline(ModelVersion.objects.get(pk=version.pk))
+        assert (warning is None) is beats
+        for html in (front, page):
+            assert (warning is not None and escape(warning) in html) is (not beats)
+        assert ('class="errornote modeling-worse"' in front) is (not beats)

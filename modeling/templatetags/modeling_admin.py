@@ -2,7 +2,7 @@
 latest computed plan."""
 from django import template
 
-from ..admin import metrics_table
+from ..admin import metrics_table, worse_than_baseline
 from ..models import ModelStatus, ModelVersion, Plan, PlanStatus
 
 register = template.Library()
@@ -19,7 +19,7 @@ def modeling_overview(context):
         .order_by("-computed_at", "-id").first()
     )
     return {
-        "models": [{"version": v, "table": metrics_table(v)} for v in versions],
+        "models": [{"version": v, "table": metrics_table(v), "warning": worse_than_baseline(v)} for v in versions],
         "plan": plan,
         "plan_items": list(plan.items.select_related("community", "intervention_type")[:10]) if plan else [],
     }
