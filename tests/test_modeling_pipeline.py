@@ -169,14 +169,15 @@ def test_registry_rule_and_manual_promotion(demo_small, analyst, django_capture_
 
 def test_train_model_command_json_shape(demo_small, monkeypatch):
     monkeypatch.setattr(keras_model, "FAST_CONFIG", keras_model.TrainConfig.from_dict(TINY_CONFIG))
-    out = StringIO()
+    out, err = StringIO(), StringIO()
     call_command("train_model", "--target", "stunting_u5_pct", "--level", "district", "--year", "2022",
-                 "--fast", "--folds", "3", "--json", stdout=out)
-    lines = out.getvalue().strip().splitlines()
+                 "--fast", "--folds", "3", "--json", stdout=out, stderr=err)
+    lines = err.getvalue().strip().splitlines()  # the table goes to stderr …
     assert lines[1].split() == ["method", "wMAE", "RMSE", "R²", "cov80"]
     assert [line.split()[0] for line in lines[2:8]] == ["keras", *BASELINES]
-    data = json.loads(lines[-1])
-    assert set(data) == {"version", "status", "metrics"}
+    data = json.loads(out.getvalue())  # … and stdout is one JSON document
+    assert set(data) == {"version", "status", "n_rows", "beats_baselines", "metrics"}
+    assert data["n_rows"] == ModelVersion.objects.get(pk=data["version"]).n_rows
     assert data["status"] == "active" and ModelVersion.objects.get(pk=data["version"])
     assert list(data["metrics"]) == [
         "keras", "mean", "ridge_poverty", "ridge_all", "gradient_boosting", "random_forest",

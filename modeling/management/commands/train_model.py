@@ -10,7 +10,8 @@ from modeling.services.runs import run_now
 class Command(BaseCommand):
     help = (
         "Train a Keras model version with department-grouped CV against the baselines; "
-        "prints a table of every method (with --json, one JSON object on the last line)."
+        "prints a table of every method (with --json, stdout carries one JSON document and the table goes to "
+        "stderr)."
     )
 
     def add_arguments(self, parser):
@@ -40,15 +41,17 @@ class Command(BaseCommand):
             raise CommandError(run.error.splitlines()[0] if run.error else run.status)
         version = run.model_version
         table = {"keras": version.metrics, **version.baselines}
-        self.stdout.write(f"Version {version.pk} ({version.get_status_display()}), {version.n_rows} rows, "
+        out = self.stderr if o["json"] else self.stdout
+        out.write(f"Version {version.pk} ({version.get_status_display()}), {version.n_rows} rows, "
                           f"{version.training_seconds} s, fingerprint {version.fingerprint[:12]}")
-        self.stdout.write(f"{'method':<20}{'wMAE':>9}{'RMSE':>9}{'R²':>9}{'cov80':>9}")
+        out.write(f"{'method':<20}{'wMAE':>9}{'RMSE':>9}{'R²':>9}{'cov80':>9}")
         for name in METHODS:
             m = table[name]
-            self.stdout.write(f"{name:<20}{m['wmae']:>9.3f}{m['rmse']:>9.3f}{m['r2']:>9.3f}{m['coverage80']:>9.3f}")
+            out.write(f"{name:<20}{m['wmae']:>9.3f}{m['rmse']:>9.3f}{m['r2']:>9.3f}{m['coverage80']:>9.3f}")
         if o["json"]:
             self.stdout.write(json.dumps({
-                "version": version.pk, "status": version.status,
+                "version": version.pk, "status": version.status, "n_rows": version.n_rows,
+                "beats_baselines": version.beats_baselines,
                 "metrics": {
                     name: {k: table[name][k] for k in ("wmae", "rmse", "r2", "coverage80")} for name in METHODS
                 },
