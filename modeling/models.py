@@ -175,6 +175,17 @@ class CommunityScore(models.Model):
     predicted = models.FloatField(_("predicted burden"))
     lower = models.FloatField(_("80% interval lower"))
     upper = models.FloatField(_("80% interval upper"))
+    estimate = models.FloatField(
+        _("estimate"), null=True, blank=True,
+        help_text=_("The district's measurement and the model's prediction combined by precision (Fay–Herriot); "
+                    "the prediction alone where nothing was measured. Priorities and plans use it."),
+    )
+    estimate_lower = models.FloatField(_("estimate, 80% lower"), null=True, blank=True)
+    estimate_upper = models.FloatField(_("estimate, 80% upper"), null=True, blank=True)
+    measurement_weight = models.FloatField(
+        _("weight of the measurement"), null=True, blank=True,
+        help_text=_("0: the model alone; 1: the measurement alone."),
+    )
     target_population = models.FloatField(_("target population"), default=0)
     cases = models.FloatField(_("predicted cases"), default=0)
     poverty = models.FloatField(_("poverty (%)"), null=True, blank=True)

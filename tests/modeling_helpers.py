@@ -7,11 +7,12 @@ TRAIN_PARAMS = {"target": "stunting_u5_pct", "level": "district", "year": 2022, 
 
 def assert_reach_invariant(plan):
     """Every line of a computed plan: at least one beneficiary, and no more cases averted
-    than effect × the upper bound of the predicted prevalence × the children it reaches
+    than effect × the upper bound of the estimated prevalence × the children it reaches
     (docs/modeling.md, "Impact on the cohort reached")."""
     from modeling.models import CommunityScore
 
-    upper = dict(CommunityScore.objects.filter(version=plan.model_version_id).values_list("community_id", "upper"))
+    upper = {c: (e if e is not None else u) for c, e, u in CommunityScore.objects.filter(
+        version=plan.model_version_id).values_list("community_id", "estimate_upper", "upper")}
     lines = list(plan.items.select_related("intervention_type"))
     assert lines, "the plan has no lines"
     broken = []

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interventions.choices import TargetGroup
 from modeling.services.impact import cases_averted, children_per_beneficiary
@@ -86,3 +88,36 @@ def test_todays_coverage_comes_from_its_indicator_or_the_catalogue_never_silentl
     unknown = SimpleNamespace(coverage_indicator=None, default_coverage=None)
     coverage, source = current_coverage(frame, unknown, 0.9)
     assert list(coverage) == [0.0, 0.0, 0.0] and source == ["none"] * 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1, 60), st.floats(0.5, 10), st.floats(0, 100), st.integers(1, 5000), st.integers(1, 5000))
+def test_the_small_area_estimate_combines_by_precision(model, half, measured, n_small, n_large):
+    """Between the model and the measurement; nearer the measurement the larger its sample;
+    the model alone where nothing was measured; its interval never wider than the model's."""
+    from modeling.keras_model import Z80
+    from modeling.services.impact import small_area_estimate
+
+    small, large = sorted((n_small, n_large))
+    m, lo, hi = np.array([model] * 3), np.array([model - half] * 3), np.array([model + half] * 3)
+    est, est_lo, est_hi, w = small_area_estimate(m, lo, hi, np.array([measured, measured, np.nan]),
+                                                 np.array([small, large, 500]), Z80)
+    assert min(model, measured) - 1e-9 <= est[0] <= max(model, measured) + 1e-9
+    assert min(model, measured) - 1e-9 <= est[1] <= max(model, measured) + 1e-9
+    assert 0 <= w[0] <= w[1] <= 1
+    assert abs(est[1] - measured) <= abs(est[0] - measured) + 1e-9
+    assert est[2] == model and w[2] == 0 and est_lo[2] == pytest.approx(max(model - half, 0))
+    assert est_hi[0] - est_lo[0] <= 2 * half + 1e-9
+
+
+def test_a_large_survey_outweighs_the_model():
+    from modeling.keras_model import Z80
+    from modeling.services.impact import small_area_estimate
+
+    # Model 30% ± 6.4 (80%), 2,000 children measured at 20%: the estimate is close to 20%.
+    est, lo, hi, w = small_area_estimate(np.array([30.0]), np.array([23.6]), np.array([36.4]), np.array([20.0]),
+                                         np.array([2000.0]), Z80)
+    prior, direct = (6.4 / Z80) ** 2, 20 * 80 / 2000
+    assert w[0] == pytest.approx(prior / (prior + direct))
+    assert est[0] == pytest.approx(w[0] * 20 + (1 - w[0]) * 30) and est[0] < 21
+    assert hi[0] - lo[0] == pytest.approx(2 * Z80 * np.sqrt(prior * direct / (prior + direct)))

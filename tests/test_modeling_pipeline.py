@@ -66,7 +66,9 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     assert info["beneficiaries"] == pytest.approx((0.9 - info["coverage_now"]) * households, abs=0.1)
     assert info["children_reached"] == pytest.approx(info["beneficiaries"] / households * s.target_population,
                                                      abs=0.2)
-    expected = water.effect_relative * s.predicted / 100 * info["children_reached"]
+    expected = water.effect_relative * s.estimate / 100 * info["children_reached"]
+    assert min(s.predicted, s.observed if s.observed is not None else s.predicted) - 1e-9 <= s.estimate <= max(
+        s.predicted, s.observed if s.observed is not None else s.predicted) + 1e-9
     assert info["cases_averted"] == pytest.approx(expected, abs=2e-3)
     assert info["cost_per_case_averted_pen"] == pytest.approx(info["cost_pen"] / info["cases_averted"], rel=1e-2)
 

@@ -61,7 +61,7 @@ class CommunityScoreSerializer(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     target = serializers.CharField(source="version.target.code", read_only=True, help_text=_("Target indicator code."))
     components = serializers.SerializerMethodField(help_text=_(
-        "The priority's components, each 0–1: burden (predicted prevalence), equity (poverty share), "
+        "The priority's components, each 0–1: burden (estimated prevalence), equity (poverty share), "
         "cost_effectiveness (best cases averted per sol, relative to the best community)."))
     interventions = serializers.DictField(read_only=True, help_text=_(
         "Per intervention type code: coverage now, beneficiary pool, expected cases averted, beneficiaries, "
@@ -71,8 +71,8 @@ class CommunityScoreSerializer(serializers.ModelSerializer):
         model = CommunityScore
         fields = [
             "id", "version", "target", "community", "community_id", "community_name", "year", "priority",
-            "components", "observed", "predicted", "lower", "upper", "target_population", "cases", "poverty",
-            "interventions",
+            "components", "observed", "predicted", "lower", "upper", "estimate", "estimate_lower", "estimate_upper",
+            "measurement_weight", "target_population", "cases", "poverty", "interventions",
         ]
         read_only_fields = fields
 

@@ -60,7 +60,7 @@ class CommunityScoreViewSet(ReadOnlyBaseViewSet):
     serializer_class = serializers.CommunityScoreSerializer
     filterset_class = filtersets.CommunityScoreFilterSet
     search_fields = ["community__code", "community__name"]
-    ordering_fields = ["priority", "predicted", "cases", "poverty", "community__code"]
+    ordering_fields = ["priority", "predicted", "estimate", "cases", "poverty", "community__code"]
 
     # Output name → ORM path, the serializer's fields in its order (a test holds the two
     # outputs equal); the components are gathered into one object.
@@ -69,7 +69,9 @@ class CommunityScoreViewSet(ReadOnlyBaseViewSet):
         "community_id": "community_id", "community_name": "community__name", "year": "year",
         "priority": "priority", "burden": "burden_component", "equity": "equity_component",
         "cost_effectiveness": "cost_effectiveness_component", "observed": "observed", "predicted": "predicted",
-        "lower": "lower", "upper": "upper", "target_population": "target_population", "cases": "cases",
+        "lower": "lower", "upper": "upper", "estimate": "estimate", "estimate_lower": "estimate_lower",
+        "estimate_upper": "estimate_upper", "measurement_weight": "measurement_weight",
+        "target_population": "target_population", "cases": "cases",
         "poverty": "poverty", "interventions": "interventions",
     }
     COMPONENTS = ("burden", "equity", "cost_effectiveness")

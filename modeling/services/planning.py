@@ -86,15 +86,24 @@ def _problem(scores, types, max_coverage, equity_weight, indicator, delivered=No
     piece_cost[gain == 0] = 0.0
     poverty = np.array([(r[0].poverty or 0.0) / 100.0 for r in rows])
     weight = 1.0 + equity_weight * poverty
-    prev = np.array([r[0].predicted for r in rows]) / 100.0
-    prev_lo = np.array([r[0].lower for r in rows]) / 100.0
-    prev_hi = np.array([r[0].upper for r in rows]) / 100.0
+    # The small-area estimate (measurement and model combined) where the scores have one.
+    prev = np.array([_estimate(r[0])[0] for r in rows]) / 100.0
+    prev_lo = np.array([_estimate(r[0])[1] for r in rows]) / 100.0
+    prev_hi = np.array([_estimate(r[0])[2] for r in rows]) / 100.0
     # Outcome children reached per unit of coverage gain; × effect × prevalence = cases.
     children_per_gain = pool * per
     cases_per_gain = af * eff * children_per_gain  # × prevalence gives cases averted per unit gain
     return dict(rows=rows, c0=c0, pool=pool, unit=unit, eff=eff, piece_cost=piece_cost, gain=gain,
                 children_per_gain=children_per_gain, cases_per_gain=cases_per_gain, population=population,
                 weight=weight, prev=prev, prev_lo=prev_lo, prev_hi=prev_hi)
+
+
+def _estimate(score):
+    """(estimate, lower, upper) of a score: the small-area estimate, or the model's where
+    the score predates it."""
+    if score.estimate is None:
+        return score.predicted, score.lower, score.upper
+    return score.estimate, score.estimate_lower, score.estimate_upper
 
 
 def _values(p, prevalence):
@@ -330,10 +339,11 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
             cases_averted=float(cases * p["prev"][i]), cases_averted_lower=float(cases * p["prev_lo"][i]),
             cases_averted_upper=float(cases * p["prev_hi"][i]), selection_probability=float(probability[i]),
             reason=_g(
-                "%(community)s: predicted %(pred).1f%% (80%%: %(lo).1f–%(hi).1f), poverty %(pov).0f%%; "
+                "%(community)s: estimated %(pred).1f%% (80%%: %(lo).1f–%(hi).1f), poverty %(pov).0f%%; "
                 "%(per).2f cases averted per 1,000 PEN; funded in %(prob).0f%% of resampled predictions."
             ) % {
-                "community": score.community.name, "pred": score.predicted, "lo": score.lower, "hi": score.upper,
+                "community": score.community.name, "pred": _estimate(score)[0], "lo": _estimate(score)[1],
+                "hi": _estimate(score)[2],
                 "pov": score.poverty or 0.0, "per": per_1000, "prob": 100 * probability[i],
             },
         ))

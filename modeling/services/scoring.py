@@ -11,7 +11,7 @@ from healthplanner.db import copy_rows
 from interventions.models import Community, IndicatorValue, InterventionType
 
 from .. import keras_model
-from ..features import DEPARTMENT, TARGET, build_frame
+from ..features import DEPARTMENT, TARGET, WEIGHT, build_frame
 from ..models import CommunityScore, ModelStatus, ModelVersion
 from .impact import (
     AFFECTED_FRACTION,
@@ -20,6 +20,7 @@ from .impact import (
     children_per_beneficiary,
     combined_reduction,
     current_coverage,
+    small_area_estimate,
     target_population,
 )
 
@@ -61,13 +62,21 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
     out = pd.DataFrame(index=frame.index)
     out["predicted"], out["lower"], out["upper"] = predicted, lower, upper
     out["observed"] = frame[TARGET] if TARGET in frame else np.nan
+    sample_size = frame[WEIGHT] if WEIGHT in frame else pd.Series(np.nan, index=frame.index)
+    # The small-area estimate: the measurement and the model combined; priorities, impacts
+    # and plans use it (the model alone where nothing was measured).
+    estimate, estimate_lower, estimate_upper, weight = small_area_estimate(
+        predicted, lower, upper, out["observed"].to_numpy(dtype=float), sample_size.to_numpy(dtype=float),
+        keras_model.Z80)
+    out["estimate"], out["estimate_lower"], out["estimate_upper"] = estimate, estimate_lower, estimate_upper
+    out["measurement_weight"] = weight
     population = target_population(frame, indicator).to_numpy()
     out["target_population"] = population
-    out["cases"] = predicted / 100.0 * population
+    out["cases"] = estimate / 100.0 * population
     out["poverty"] = frame["poverty_pct"] if "poverty_pct" in frame else np.nan
     details = {}
     reductions, best_ratio = [], np.zeros(len(frame))
-    prevalence = np.clip(np.asarray(predicted, dtype=float) / 100.0, 0.0, 1.0)
+    prevalence = np.clip(estimate / 100.0, 0.0, 1.0)
     for t in types:
         c0, c0_source = current_coverage(frame, t, max_coverage)
         pool = beneficiary_pool(frame, t.target_group).to_numpy()
@@ -85,7 +94,7 @@ def compute_scores(frame, predicted, lower, upper, types, *, indicator, max_cove
         details[t.code] = (c0, c0_source, pool, averted, beneficiaries, children, cost, per_case)
     combined = combined_reduction(np.column_stack(reductions)) if reductions else np.zeros(len(frame))
     out["cases_averted_all"] = out["cases"].to_numpy() * combined
-    burden = np.clip(out["predicted"].to_numpy() / 100.0, 0, 1)
+    burden = np.clip(out["estimate"].to_numpy() / 100.0, 0, 1)
     equity = np.clip(np.nan_to_num(out["poverty"].to_numpy(dtype=float), nan=0.0) / 100.0, 0, 1)
     top = best_ratio.max() if len(best_ratio) and best_ratio.max() > 0 else 1.0
     ce = best_ratio / top
@@ -123,9 +132,9 @@ def _types_for(version):
 
 
 SCORE_COLUMNS = (
-    "version_id", "community_id", "year", "observed", "predicted", "lower", "upper", "target_population",
-    "cases", "poverty", "priority", "burden_component", "equity_component", "cost_effectiveness_component",
-    "interventions",
+    "version_id", "community_id", "year", "observed", "predicted", "lower", "upper", "estimate", "estimate_lower",
+    "estimate_upper", "measurement_weight", "target_population", "cases", "poverty", "priority", "burden_component",
+    "equity_component", "cost_effectiveness_component", "interventions",
 )
 
 
@@ -138,7 +147,9 @@ def _write(version, year, scores, communities):
     nullable = lambda a: [None if v != v else v for v in a]  # noqa: E731 - NaN → NULL
     columns = [
         [version.pk] * len(ids), ids, [year] * len(ids), nullable(scores["observed"].astype(float).tolist()),
-        *(scores[c].astype(float).tolist() for c in ("predicted", "lower", "upper", "target_population", "cases")),
+        *(scores[c].astype(float).tolist() for c in ("predicted", "lower", "upper", "estimate", "estimate_lower",
+                                                     "estimate_upper", "measurement_weight", "target_population",
+                                                     "cases")),
         nullable(scores["poverty"].astype(float).tolist()),
         *(scores[c].astype(float).tolist() for c in ("priority", "burden_component", "equity_component",
                                                      "cost_effectiveness_component")),
