@@ -180,8 +180,8 @@ class CommunityScore(models.Model):
         help_text=_("The district's measurement and the model's prediction combined by precision (Fay–Herriot); "
                     "the prediction alone where nothing was measured. Priorities and plans use it."),
     )
-    estimate_lower = models.FloatField(_("estimate, 80% lower"), null=True, blank=True)
-    estimate_upper = models.FloatField(_("estimate, 80% upper"), null=True, blank=True)
+    estimate_lower = models.FloatField(_("estimate, lower bound (80 percent)"), null=True, blank=True)
+    estimate_upper = models.FloatField(_("estimate, upper bound (80 percent)"), null=True, blank=True)
     measurement_weight = models.FloatField(
         _("weight of the measurement"), null=True, blank=True,
         help_text=_("0: the model alone; 1: the measurement alone."),
