@@ -102,6 +102,9 @@ def constraints_clean(data, *, type_codes=None) -> PlanConstraints:
         if key not in ("type_share", "department", "community_cap_pen", "commitments"):
             raise ConstraintError(MSG_UNKNOWN_KEY % {"key": key})
     out = PlanConstraints()
+    for key, message in (("type_share", MSG_SHARE % {"code": "—"}), ("department", MSG_DEPARTMENT % {"code": "—"})):
+        if not isinstance(data.get(key) or {}, dict):
+            raise ConstraintError(message)
     for code, bounds in (data.get("type_share") or {}).items():
         if type_codes is not None and code not in type_codes:
             raise ConstraintError(MSG_UNKNOWN_TYPE % {"code": code})
