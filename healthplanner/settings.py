@@ -178,6 +178,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "healthplanner.api.renderers.CSVRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "healthplanner.api.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "healthplanner.api.pagination.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "EXCEPTION_HANDLER": "healthplanner.api.exceptions.api_exception_handler",

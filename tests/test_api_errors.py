@@ -139,3 +139,31 @@ def test_unknown_api_paths_are_json_404_and_others_html(api, client, db):
     error(client.get("/api/v1/no-such-thing/"), 404)
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("url", ["/api/v1/partners/", "/api/v1/interventions/", "/api/v1/plans/",
+                                 "/api/v1/predictions/"])
+def test_a_deeply_nested_json_body_is_a_400_not_a_500(django_user_model, url):
+    """Audit row 4: ~1,000 levels of nesting made every POST a 500 (RecursionError)."""
+    from healthplanner.api.parsers import MAX_JSON_DEPTH, MSG_TOO_DEEP
+    from tests.conftest import make_user
+
+    api = client_for(make_user(django_user_model, "deep-root", superuser=True))
+    for depth in (1000, MAX_JSON_DEPTH + 1):
+        payload = "[" * depth + "]" * depth
+        response = api.generic("POST", url, payload, content_type="application/json")
+        body = error(response, 400)
+        assert body["code"] == "parse_error" and body["detail"] == str(MSG_TOO_DEEP % {"depth": MAX_JSON_DEPTH})
+
+
+def test_options_as_csv_is_not_a_500(django_user_model):
+    """Audit row 7: OPTIONS ?format=csv failed on the Decimal bounds in the metadata (the
+    actions a user who may write is shown)."""
+    from tests.conftest import make_user
+
+    api = client_for(make_user(django_user_model, "options-root", superuser=True))
+    for url in ("/api/v1/interventions/", "/api/v1/intervention-types/", "/api/v1/plans/"):
+        response = api.options(f"{url}?format=csv")
+        assert response.status_code == 200, (url, response.content[:300])
+        assert response["Content-Type"].startswith("text/csv")
+        assert b"name" in response.content.splitlines()[0]

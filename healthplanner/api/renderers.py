@@ -14,7 +14,9 @@ def _cell(value):
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
+        # default=str: numbers as Decimal, dates and translated labels (an OPTIONS body's
+        # metadata holds all three) become their text.
+        value = json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         # A spreadsheet would run it as a formula: keep it text.
         return "'" + value
