@@ -10,7 +10,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from import_export.formats import base_formats
+
+from healthplanner.exports import SafeCSV, SafeXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -211,8 +212,10 @@ SPECTACULAR_SETTINGS = {
 # --- Admin export ---------------------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Every cell through healthplanner.exports.safe_cell (formulas kept text, control characters
+# replaced); the library's own escaping only drops one leading "=".
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Background tasks (django-q2) -----------------------------------------------------
 # timeout < retry, or a long training would be started a second time while running.

@@ -266,3 +266,46 @@ def test_intervention_form_refuses_end_before_start_in_spanish(client, editor, d
     assert response.status_code == 200
     assert "La fecha de fin no puede ser anterior a la fecha de inicio." in response.content.decode()
     assert not Intervention.objects.filter(start_date=date(2025, 5, 1)).exists()
+
+
+PAYLOADS = ["==1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "a\x07bell"]
+
+
+def _export(client, model, fmt, ids):
+    url = _url(model, "export")
+    form = client.get(url).context["form"]
+    payload = {"format": fmt, "resource": "0"}
+    payload.update({name: "on" for name, field in form.fields.items() if field.__class__.__name__ == "BooleanField"})
+    return client.post(url + "?id__in=" + ",".join(map(str, ids)), payload)
+
+
+def test_exports_neutralise_formulas_and_control_characters(client, superuser, data):
+    """Audit rows 2 and 6: notes like ``==1+1`` or ``+cmd…`` came out of the admin's CSV as
+    live formulas (``==1+1`` as ``=1+1``) and as formula cells in XLSX; a control character
+    made every XLSX export of interventions fail."""
+    import io
+
+    import openpyxl
+
+    from healthplanner.exports import safe_cell
+
+    template = Intervention.objects.first()
+    made = []
+    for note in PAYLOADS:
+        template.pk = None
+        template.notes = note
+        template.save()
+        made.append(template.pk)
+    client.force_login(superuser)
+    csv_body = _export(client, Intervention, "0", made).content.decode("utf-8")
+    for note in PAYLOADS:
+        assert safe_cell(note) in csv_body or safe_cell(note).replace('"', '""') in csv_body, note
+    assert "\n=1+1" not in csv_body and ",=1+1" not in csv_body and "\x07" not in csv_body
+    response = _export(client, Intervention, "1", made)
+    assert response.status_code == 200, response.content[:300]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not [c.value for c in cells if c.data_type == "f"], "a formula cell was written"
+    notes = {c.value for c in cells if isinstance(c.value, str)}
+    assert {safe_cell(n) for n in PAYLOADS} <= notes
+    assert safe_cell("==1+1") == "'==1+1" and safe_cell("a\x07bell") == "a\ufffdbell" and safe_cell(-2) == -2

@@ -5,9 +5,9 @@ import json
 
 from rest_framework import renderers
 
-__all__ = ["CSVRenderer"]
+from ..exports import safe_cell
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["CSVRenderer"]
 
 
 def _cell(value):
@@ -17,10 +17,7 @@ def _cell(value):
         # default=str: numbers as Decimal, dates and translated labels (an OPTIONS body's
         # metadata holds all three) become their text.
         value = json.dumps(value, ensure_ascii=False, default=str)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        # A spreadsheet would run it as a formula: keep it text.
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 class CSVRenderer(renderers.BaseRenderer):
