@@ -83,3 +83,39 @@ def test_every_error_of_a_file_is_listed(places):  # noqa: F811
         CellError("three.csv", 2, "value", str(M.MSG_NOT_A_NUMBER % {"text": "abc"})).message,
     ]
     assert (batch.rows_read, batch.rows_rejected) == (3, 3)
+
+
+def test_missing_value_markers_are_read_as_missing_and_counted(places):  # noqa: F811
+    """Audit row 16: ``null``, ``NA``, ``-``, ``..`` refused the whole file; they are no
+    value, counted in the summary, and the rest is written."""
+    from interventions.models import IndicatorValue
+
+    from .test_importers import long_import
+
+    text = LONG + "".join(f"010101,poverty_pct,{year},{cell},,,\n" for year, cell in (
+        (2010, "null"), (2011, "NA"), (2012, "-"), (2013, ".."), (2014, "41.5"), (2015, "n/a")))
+    batch = long_import(text)
+    assert batch.status == ImportStatus.SUCCEEDED, batch.errors
+    assert batch.summary["missing_markers"] == 5
+    written = IndicatorValue.objects.filter(community__code="010101", indicator__code="poverty_pct",
+                                            source="test-source")
+    assert list(written.values_list("year", "value")) == [(2014, 41.5)]
+    # Anything else that is not a number stays an error, and an empty required cell too.
+    batch = long_import(LONG + "010101,poverty_pct,2016,4x2,,,\n010101,poverty_pct,2017,,,,\n")
+    assert batch.status == ImportStatus.FAILED
+    assert [e["row"] for e in batch.errors] == [2, 3]
+
+
+def test_a_nul_inside_a_number_refuses_the_file(places):  # noqa: F811
+    """Audit row 9: ``12<NUL>5`` was stored as 12."""
+    from interventions.models import IndicatorValue
+
+    from .test_importers import long_import
+
+    before = fingerprint()
+    batch = long_import(LONG + "010101,poverty_pct,2018,30,,,\n010102,poverty_pct,2018,12\x005,,,\n")
+    assert batch.status == ImportStatus.FAILED and batch.rows_written == 0
+    assert len(batch.errors) == 1 and batch.errors[0]["row"] == 3
+    assert str(M.MSG_NUL_CHARACTER) in batch.errors[0]["message"]
+    assert not IndicatorValue.objects.filter(year=2018, source="test-source").exists()
+    assert fingerprint() == before

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from interventions.choices import ImportStatus
 from interventions.importers import messages as M
-from interventions.importers.reading import MAX_ERRORS_KEPT, Table, parse_numbers
+from interventions.importers.cells import parse_numbers
+from interventions.importers.reading import MAX_ERRORS_KEPT, Table
 from interventions.importers.ubigeo import normalise_code
 
 from .test_importers import long_import, places  # noqa: F401 (fixture)

@@ -8,17 +8,8 @@ import pandas as pd
 
 from . import messages as M
 from .base import Adapter, Context, ImportPlan
-from .reading import (
-    CellError,
-    FileProblem,
-    InputFile,
-    Table,
-    fold,
-    is_formula,
-    parse_numbers,
-    read_grid,
-    table_from_grid,
-)
+from .cells import is_formula, parse_numbers
+from .reading import CellError, FileProblem, InputFile, Table, fold, read_grid, table_from_grid
 from .ubigeo import normalise_codes
 
 __all__ = ["GenericAdapter", "LONG_COLUMNS"]
@@ -99,7 +90,8 @@ class GenericAdapter(Adapter):
         n = np.nan
         if optional["sample_size"]:
             n = parse_numbers(table, optional["sample_size"], required=False, whole=True)
-        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors,
+                          notes={"missing_markers": table.missing_markers} if table.missing_markers else {})
         if table.errors:
             return plan
         frame = pd.DataFrame({
@@ -112,7 +104,8 @@ class GenericAdapter(Adapter):
         frame["_sample_column"] = optional["sample_size"] or c_value
         frame["_interval_column"] = optional["lower"] or c_value
         frame["_key_column"] = c_code
-        plan.values = self._scaled(frame)
+        # A value given as a missing-value marker ("NA", "-", "..") is no value: nothing to write.
+        plan.values = self._scaled(frame[frame["value"].notna()])
         return plan
 
     def _plan_wide(self, table: Table, context: Context) -> ImportPlan:
@@ -131,7 +124,8 @@ class GenericAdapter(Adapter):
                                   "lower": np.nan, "upper": np.nan, "sample_size": np.nan,
                                   "_row": table.frame.index, "_column": c_value, "_key_column": c_code})
             frames.append(frame[frame["value"].notna()])
-        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors)
+        plan = ImportPlan(rows_read=len(table.frame), errors=table.errors,
+                          notes={"missing_markers": table.missing_markers} if table.missing_markers else {})
         if not table.errors:
             plan.values = self._scaled(pd.concat(frames)) if frames else None
         return plan

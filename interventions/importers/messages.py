@@ -59,6 +59,8 @@ MSG_NO_KEY_PROPERTY = _("feature %(row)s has no property “%(column)s” with i
 # --- Cell problems -----------------------------------------------------------------
 MSG_EMPTY_CELL = _("the cell is empty, but a value is required.")
 MSG_NOT_A_NUMBER = _("“%(text)s” is not a number.")
+MSG_NUL_CHARACTER = _("this line holds a NUL character (byte 0) inside a cell: the file is refused rather than read "
+                      "wrongly (a cell “12<NUL>5” would be read as 12).")
 MSG_NOT_A_WHOLE_NUMBER = _("“%(text)s” is not a whole number.")
 MSG_NOT_A_YEAR = _("“%(text)s” is not a year between 1900 and 2100.")
 MSG_FORMULA = _(

@@ -28,8 +28,6 @@ __all__ = [
     "Table",
     "read_grid",
     "table_from_grid",
-    "parse_numbers",
-    "check_text",
 ]
 
 MAX_ERRORS_KEPT = 1000
@@ -194,6 +192,9 @@ def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) 
         decimal = "."
     else:
         text = _decode(file.data, name)
+        nul = text.find("\x00")
+        if nul >= 0:  # the CSV reader would cut the cell there ("12<NUL>5" read as 12)
+            raise FileProblem(CellError(name, text.count("\n", 0, nul) + 1, None, str(M.MSG_NUL_CHARACTER)))
         if not text.strip():
             raise FileProblem(CellError(name, None, None, str(M.MSG_EMPTY_FILE)))
         delimiter = _delimiter(text)
@@ -255,6 +256,7 @@ class Table:
     header_row: int
     decimal: str = "."
     errors: list[CellError] = field(default_factory=list)
+    missing_markers: int = 0  # cells such as "NA", "-" or ".." read as missing (cells.parse_numbers)
 
     def error(self, row, column, problem):
         self.errors.append(CellError(self.file, int(row) if row is not None else None, column, str(problem)))
@@ -320,80 +322,3 @@ def find_header_row(grid: pd.DataFrame, file: str, *columns: str, within: int = 
 
 
 # --- Cells ---------------------------------------------------------------------------
-
-_FORMULA = re.compile(r"^\s*(=|@|[+-]\s*[^\d.\s])")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_THOUSANDS_POINT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
-_THOUSANDS_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
-
-
-def is_formula(text) -> bool:
-    return isinstance(text, str) and bool(_FORMULA.match(text))
-
-
-def _clean_number_text(text: str, decimal: str) -> str:
-    text = _SPACES.sub("", text)
-    if decimal == ",":
-        if _THOUSANDS_COMMA.match(text):
-            return text.replace(".", "").replace(",", ".")
-        return text
-    if _THOUSANDS_POINT.match(text):
-        return text.replace(",", "")
-    return text
-
-
-def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bool = False,
-                  rows=None) -> pd.Series:
-    """The column as floats (NaN where empty); every unreadable cell is recorded as an
-    error on ``table``. ``whole`` asks for integers."""
-    series = table.frame[column] if rows is None else table.frame.loc[rows, column]
-    missing = series.isna()
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.astype(float)
-    else:
-        if table.decimal == ".":
-            values = pd.to_numeric(series, errors="coerce").astype(float)
-        else:
-            values = pd.Series(np.nan, index=series.index)
-        # Cells still unread that hold text: blanks, thousands separators, decimal comma, formulas.
-        pending = values.isna() & ~missing
-        if pending.any():
-            texts = series[pending].astype(str).str.strip()
-            blank = texts == ""
-            missing = missing.copy()
-            missing.loc[blank.index[blank]] = True
-            cleaned = texts[~blank].map(lambda t: _clean_number_text(t, table.decimal))
-            values.loc[cleaned.index] = pd.to_numeric(cleaned, errors="coerce")
-    bad = (values.isna() & ~missing) | np.isinf(values)
-    if whole:
-        fractional = ~bad & values.notna() & (values != np.floor(values))
-    else:
-        fractional = None
-    if bad.any() or (fractional is not None and fractional.any()) or (required and missing.any()):
-        for row in series.index[bad]:
-            text = str(series[row]).strip()
-            message = M.MSG_FORMULA if is_formula(text) else M.MSG_NOT_A_NUMBER
-            table.error(row, column, message % {"text": text})
-        if fractional is not None:
-            for row in series.index[fractional]:
-                table.error(row, column, M.MSG_NOT_A_WHOLE_NUMBER % {"text": str(series[row]).strip()})
-        if required:
-            for row in series.index[missing]:
-                table.error(row, column, M.MSG_EMPTY_CELL)
-        values = values.where(~bad & ~(fractional if fractional is not None else False))
-    return values
-
-
-def check_text(table: Table, column: str, *, max_length: int = 120, required: bool = True) -> pd.Series:
-    """The column as stripped text; formulas, over-long and (if required) empty cells are errors."""
-    series = table.frame[column]
-    texts = series.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-    for row, text in texts.items():
-        if not text:
-            if required:
-                table.error(row, column, M.MSG_EMPTY_CELL)
-        elif is_formula(text):
-            table.error(row, column, M.MSG_FORMULA % {"text": text})
-        elif len(text) > max_length:
-            table.error(row, column, M.MSG_TEXT_TOO_LONG % {"max": max_length})
-    return texts

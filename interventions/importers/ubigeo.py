@@ -68,7 +68,7 @@ def normalise_codes(table: Table, column: str, *, known: dict[str, int] | None =
         if not text:
             verdicts[raw] = (None, M.MSG_EMPTY_CELL)
         elif code is None:
-            from .reading import is_formula
+            from .cells import is_formula
 
             message = M.MSG_FORMULA if is_formula(text) else M.MSG_BAD_UBIGEO
             verdicts[raw] = (None, message % {"text": text})

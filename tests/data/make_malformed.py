@@ -107,7 +107,8 @@ CASES = [
     ("truncated.xlsx", "TRUNCATED_XLSX", {"kind": "long"}, None, None, "MSG_CORRUPT_XLSX", {}),
     ("corrupt.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, {"kind": "long"},
      None, None, "MSG_CORRUPT_XLS", {}),
-    ("text_in_number.xlsx", "XLSX_TEXT_IN_NUMBER", {"kind": "long"}, 3, "value", "MSG_NOT_A_NUMBER", {"text": "n/a"}),
+    ("text_in_number.xlsx", "XLSX_TEXT_IN_NUMBER", {"kind": "long"}, 3, "value", "MSG_NOT_A_NUMBER",
+     {"text": "about 9"}),  # "n/a" and the other missing-value markers are read as missing
     ("missing_sheet.xlsx", "XLSX_GOOD", {"kind": "long", "sheet": "Hoja1"}, None, None, "MSG_NO_SHEET",
      {"sheet": "Hoja1", "sheets": "Datos"}),
     ("wide_missing_column.csv", b"UBIGEO,pobreza\n010101,9.0\n",
@@ -134,7 +135,7 @@ def content(name, data) -> bytes:
         return whole[: len(whole) // 2]
     if data == "XLSX_TEXT_IN_NUMBER":
         return _xlsx([["ubigeo", "indicator", "year", "value"], ["010101", "poverty_pct", 2018, 9.0],
-                      ["010102", "poverty_pct", 2018, "n/a"]])
+                      ["010102", "poverty_pct", 2018, "about 9"]])
     if data == "XLSX_GOOD":
         return _xlsx([["ubigeo", "indicator", "year", "value"], ["010101", "poverty_pct", 2018, 9.0]])
     if data == "CENSUS_TOTAL_MISMATCH":

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from ...choices import NATIONAL_CODE, Level
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
-from ..reading import CellError, FileProblem, InputFile, Table, parse_numbers
+from ..cells import parse_numbers
+from ..reading import CellError, FileProblem, InputFile, Table
 from ..ubigeo import normalise_codes
 from .common import check_duplicates, check_positive, read_table
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from ...choices import NATIONAL_CODE
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
-from ..reading import InputFile, Table, parse_numbers
+from ..cells import parse_numbers
+from ..reading import InputFile, Table
 from .common import read_table, values_frame
 
 __all__ = ["EndesAdapter"]

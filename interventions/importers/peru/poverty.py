@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ...choices import Level
 from ..base import Adapter, Context, ImportPlan
-from ..reading import InputFile, parse_numbers
+from ..cells import parse_numbers
+from ..reading import InputFile
 from ..ubigeo import normalise_codes
 from .common import check_duplicates, community_ids, read_table, values_frame
 

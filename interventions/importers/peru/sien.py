@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ...choices import Level
 from ..base import Adapter, Context, ImportPlan
-from ..reading import InputFile, Table, find_header_row, header_text, parse_numbers, read_grid, table_from_grid
+from ..cells import parse_numbers
+from ..reading import InputFile, Table, find_header_row, header_text, read_grid, table_from_grid
 from ..ubigeo import normalise_codes
 from .common import check_duplicates, community_ids, values_frame
 

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from ...choices import NATIONAL_CODE, Level
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
-from ..reading import InputFile, Table, check_text, parse_numbers
+from ..cells import check_text, parse_numbers
+from ..reading import InputFile, Table
 from ..ubigeo import normalise_code, normalise_codes
 from .common import check_duplicates, check_positive, read_table
 
