@@ -32,6 +32,18 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+GENERIC_METRIC_SOURCE = "generic"
+
+
+def metric_source(adapter) -> str:
+    """The ``source`` label of the import metrics: a built-in adapter's name, or "generic"
+    for any indicator table (its source is typed by users, so it would make the label's
+    values unbounded in Prometheus)."""
+    from .peru import PERU_ADAPTERS
+
+    return adapter.name if PERU_ADAPTERS.get(adapter.name) is adapter else GENERIC_METRIC_SOURCE
+
+
 def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = False,
                context: Context | None = None) -> ImportBatch:
     """Read, check and write one file, all or nothing; returns its ImportBatch.
@@ -95,7 +107,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
     batch.summary = {**counts, **plan.notes, "seconds": round(time.monotonic() - started, 3)}
     batch.save()
     if not dry_run:
-        record_import_rows(batch.source, batch.rows_written, batch.rows_rejected)
+        record_import_rows(metric_source(adapter), batch.rows_written, batch.rows_rejected)
     return batch
 
 
