@@ -167,3 +167,22 @@ def test_options_as_csv_is_not_a_500(django_user_model):
         assert response.status_code == 200, (url, response.content[:300])
         assert response["Content-Type"].startswith("text/csv")
         assert b"name" in response.content.splitlines()[0]
+
+
+def test_impossible_community_codes_and_conflicting_fields_are_400(django_user_model, api_data):
+    """Audit row 10: community code 99 was accepted (then shown as a department in the
+    reporting views); a prediction whose community and community_id disagreed was answered."""
+    from interventions.models import Community
+    from interventions.models.places import MSG_NO_DEPARTMENT, MSG_ZERO_PART
+    from tests.conftest import make_user
+
+    root = client_for(make_user(django_user_model, "codes-root", superuser=True))
+    for code, message in (("99", MSG_NO_DEPARTMENT % {"code": "99", "department": "99"}),
+                          ("0100", MSG_ZERO_PART % {"code": "0100"})):
+        body = error(root.post("/api/v1/communities/", {"code": code, "name": "X"}, format="json"), 400)
+        assert body["errors"]["code"] == [str(message)]
+        assert not Community.objects.filter(code=code).exists()
+    one, other = Community.objects.filter(level="district").order_by("code")[:2]
+    body = error(root.post("/api/v1/predictions/", {"community": one.code, "community_id": other.pk},
+                           format="json"), 400)
+    assert list(body["errors"]) == ["community"]

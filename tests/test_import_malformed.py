@@ -119,3 +119,17 @@ def test_a_nul_inside_a_number_refuses_the_file(places):  # noqa: F811
     assert str(M.MSG_NUL_CHARACTER) in batch.errors[0]["message"]
     assert not IndicatorValue.objects.filter(year=2018, source="test-source").exists()
     assert fingerprint() == before
+
+
+def test_the_ubigeo_source_refuses_impossible_codes(db):
+    """Audit row 10: a department 99 (or a province 00) is no INEI code; nothing is created."""
+    from interventions.models import Community
+    from interventions.models.places import MSG_NO_SUCH_CODE
+
+    from .test_importers import PLACES_CSV, csv_file
+
+    text = PLACES_CSV + '990101,Nowhere,Nowhere,Nowhere,"1,000",10.00,-6.0,-77.0\n'
+    batch = run_import(adapter=PERU_ADAPTERS["ubigeo"], file=csv_file(text, "geodir-ubigeo-inei.csv"))
+    assert batch.status == ImportStatus.FAILED
+    assert any(str(MSG_NO_SUCH_CODE % {"code": "990101"}) in e["message"] for e in batch.errors), batch.errors
+    assert not Community.objects.filter(code__startswith="99").exists()

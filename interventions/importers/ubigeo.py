@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..choices import NATIONAL_CODE, Level
 from ..models import level_for_code
+from ..models.places import MAX_DEPARTMENT, MSG_NO_SUCH_CODE
 from . import messages as M
 from .reading import Table
 
@@ -49,6 +50,7 @@ def normalise_code(value) -> str | None:
         text = text[:4]
     if len(text) not in (2, 4, 6) or text.startswith("00"):
         return None
+
     return text
 
 
@@ -75,7 +77,10 @@ def normalise_codes(table: Table, column: str, *, known: dict[str, int] | None =
         else:
             if known is not None and code not in known and code in reassigned:
                 code = reassigned[code]
-            if level is not None and level_for_code(code) != level:
+            if known is None and code != NATIONAL_CODE and (
+                    int(code[:2]) > MAX_DEPARTMENT or (len(code) == 4 and code.endswith("00"))):
+                verdicts[raw] = (None, MSG_NO_SUCH_CODE % {"code": code})
+            elif level is not None and level_for_code(code) != level:
                 verdicts[raw] = (None, M.MSG_WRONG_LEVEL % {
                     "code": code, "level": Level(level_for_code(code)).label, "expected": Level(level).label})
             elif known is not None and code not in known:

@@ -16,6 +16,9 @@ __all__ = [
     "UBIGEO_REGEX",
     "MSG_BAD_UBIGEO",
     "MSG_DEPARTMENT_ZERO",
+    "MSG_NO_DEPARTMENT",
+    "MSG_ZERO_PART",
+    "MSG_NO_SUCH_CODE",
     "MSG_PARENT_MISSING",
     "MSG_WRONG_PARENT",
     "MSG_BAD_UBIGEO_FIELD",
@@ -33,6 +36,11 @@ MSG_BAD_UBIGEO = _(
     "6 for a district (INEI codes, e.g. 01, 0101, 010101), or PE for the whole country."
 )
 MSG_DEPARTMENT_ZERO = _("“%(code)s” is not a UBIGEO code: department 00 does not exist.")
+MAX_DEPARTMENT = 25  # Peru's departments are numbered 01 (Amazonas) to 25 (Ucayali)
+MSG_NO_DEPARTMENT = _("“%(code)s” is not a UBIGEO code: department %(department)s does not exist (they are 01 to 25).")
+MSG_ZERO_PART = _("“%(code)s” is not a UBIGEO code: a province or district number is never 00.")
+MSG_NO_SUCH_CODE = _("“%(code)s” cannot be a UBIGEO code: departments are 01 to 25 and no province or district "
+                     "number is 00.")
 MSG_PARENT_MISSING = _(
     "The %(parent_level)s %(parent_code)s that contains %(code)s does not exist yet: "
     "create it first."
@@ -157,6 +165,10 @@ class Community(models.Model):
             return MSG_BAD_UBIGEO % {"code": code}
         if code.startswith("00"):
             return MSG_DEPARTMENT_ZERO % {"code": code}
+        if code != NATIONAL_CODE and int(code[:2]) > MAX_DEPARTMENT:
+            return MSG_NO_DEPARTMENT % {"code": code, "department": code[:2]}
+        if len(code) > 2 and code.endswith("00"):
+            return MSG_ZERO_PART % {"code": code}
         self.level = level_for_code(code)
         parent_code = parent_code_for(code)
         if parent_code is None:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from interventions.api.serializers import MSG_KEY_ID_MISMATCH
 from interventions.models import Community, Indicator, InterventionType
 
 from ..models import CommunityScore, ModelVersion, Plan, PlanItem, TaskRun
@@ -247,7 +248,11 @@ class PredictionRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        community = attrs.pop("community_by_id", None) or attrs.get("community")
+        by_id, by_code = attrs.pop("community_by_id", None), attrs.get("community")
+        if by_id is not None and by_code is not None and by_id.pk != by_code.pk:
+            raise serializers.ValidationError({"community": [
+                MSG_KEY_ID_MISMATCH % {"key": by_code.code, "key_id": "community_id"}]})
+        community = by_id or by_code
         if community is None:
             raise serializers.ValidationError({"community": [MSG_COMMUNITY_REQUIRED]})
         attrs["community"] = community
