@@ -6,7 +6,13 @@ samples (prometheus_client multiprocess mode, as django-prometheus documents).
 """
 import os
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Loopback unless told otherwise: a reverse proxy (TLS) on the same host talks to gunicorn;
+# docker-compose sets GUNICORN_BIND=0.0.0.0:8000 inside its network.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# X-Forwarded-Proto (and -For) are believed only from these addresses (the TLS proxy):
+# gunicorn then sets the request's scheme, which is what Django's request.is_secure() reads.
+# A client reaching gunicorn directly cannot claim https.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

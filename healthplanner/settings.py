@@ -162,8 +162,9 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS proxy, gunicorn (gunicorn.conf.py: forwarded_allow_ips) sets the scheme from
+# X-Forwarded-Proto only for the proxy's address; SECURE_PROXY_SSL_HEADER is not set, so Django
+# never believes that header from just anyone.
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
