@@ -293,6 +293,12 @@ def check_constraints_and_curve(plan):
     assert weighted == sorted(weighted) and all(p["feasible"] for p in constrained.curve)
     assert (weighted[1] - weighted[0]) / 150000 >= (weighted[2] - weighted[1]) / 300000 - 1e-9  # concave
     assert cases[0] <= cases[2]
+    # Each draw of a constrained plan is an LP: at most 40 of them, and the log says so.
+    lines = []
+    capped = plan_compute(plan=plan_create(budget_pen=Decimal("300000"), region=plan.region, draws=60,
+                                           constraints={"community_cap_pen": 20000}), log=lines.append)
+    assert any("from 40 resampled predictions (not 60)" in line for line in lines), lines
+    assert all(0 <= i.selection_probability <= 1 for i in capped.items.all())
     # A minimum that cannot be bought (a department outside the plan's region): refused now,
     # naming it.
     with pytest.raises(ConstraintError) as err:

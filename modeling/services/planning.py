@@ -43,6 +43,7 @@ __all__ = ["SEGMENTS", "budget_curve", "curve_multiples_clean", "plan_compute", 
            "MSG_NO_SCORES", "MSG_NO_ORGANISATION", "ConstraintError", "NoOrganisation"]
 
 SEGMENTS = 5
+CONSTRAINED_DRAWS = 40  # resampling draws at most when each one is an LP
 CENT = Decimal("0.01")
 MSG_NO_ACTIVE_MODEL = _("There is no active model for %(target)s: train one first.")
 MSG_NO_SCORES = _("Version %(id)s has no community scores in this region: score it first.")
@@ -311,7 +312,14 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
     version, types, p = inputs
     budget = float(plan.budget_pen)
     taken = whole_people(p, _solve_plan(inputs, budget))
-    probability = selection_probability(inputs, budget, plan.draws, plan.seed)
+    draws = plan.draws
+    if p["constrained"] and draws > CONSTRAINED_DRAWS:
+        # Each draw is a whole LP (1–2 s nationally): the selection probabilities of a
+        # constrained plan come from fewer draws, and the log says so.
+        draws = CONSTRAINED_DRAWS
+        log(f"constrained plan: selection probabilities from {draws} resampled predictions "
+            f"(not {plan.draws})")
+    probability = selection_probability(inputs, budget, draws, plan.seed)
     spend = (taken * p["piece_cost"]).sum(axis=1)
     gain = (taken * p["gain"]).sum(axis=1)
 
