@@ -88,9 +88,7 @@ def _problem(scores, types, max_coverage, equity_weight, indicator, delivered=No
     poverty = np.array([(r[0].poverty or 0.0) / 100.0 for r in rows])
     weight = 1.0 + equity_weight * poverty
     # The small-area estimate (measurement and model combined) where the scores have one.
-    prev = np.array([_estimate(r[0])[0] for r in rows]) / 100.0
-    prev_lo = np.array([_estimate(r[0])[1] for r in rows]) / 100.0
-    prev_hi = np.array([_estimate(r[0])[2] for r in rows]) / 100.0
+    prev, prev_lo, prev_hi = (np.array([_estimate(r[0]) for r in rows], dtype=float).reshape(-1, 3) / 100.0).T
     # Outcome children reached per unit of coverage gain; × effect × prevalence = cases.
     children_per_gain = pool * per
     cases_per_gain = af * eff * children_per_gain  # × prevalence gives cases averted per unit gain
@@ -350,8 +348,8 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
                 "%(community)s: estimated %(pred).1f%% (80%%: %(lo).1f–%(hi).1f), poverty %(pov).0f%%; "
                 "%(per).2f cases averted per 1,000 PEN; funded in %(prob).0f%% of resampled predictions."
             ) % {
-                "community": score.community.name, "pred": _estimate(score)[0], "lo": _estimate(score)[1],
-                "hi": _estimate(score)[2],
+                "community": score.community.name, "pred": p["prev"][i] * 100, "lo": p["prev_lo"][i] * 100,
+                "hi": p["prev_hi"][i] * 100,
                 "pov": score.poverty or 0.0, "per": per_1000, "prob": 100 * probability[i],
             },
         ))
