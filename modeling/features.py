@@ -3,8 +3,15 @@
 One row per community of a level. The target is the indicator's value in the target
 year (several sources averaged, weighted by sample size); every feature is the latest
 value of its indicator from a year **strictly before** the target year, so nothing
-measured in or after the target year leaks into the inputs. Two queries in all: the
-communities, and every value needed, pivoted in pandas.
+measured in or after the target year leaks into the inputs. Three queries in all: the
+communities, every value needed (pivoted in pandas), and the department series of the
+target.
+
+Besides the indicators, every frame has geographic columns (altitude, centroid,
+population density) and the department's own level and trend of the target (ENDES, by
+department and year, years before the target year only). Neighbour features — the
+measured target around a community — depend on which rows are known, so they are not in
+the frame: :func:`add_neighbour_features` builds them from the training rows of each fold.
 """
 import hashlib
 from dataclasses import dataclass, field
@@ -20,6 +27,11 @@ from interventions.models import Community, IndicatorValue
 __all__ = [
     "DEFAULT_FEATURES",
     "NUMERIC_EXTRA",
+    "NEIGHBOUR_COLUMNS",
+    "OPTIONAL_INPUTS",
+    "DEFAULT_INPUTS",
+    "add_neighbours",
+    "neighbour_features",
     "FeatureFrame",
     "build_frame",
     "fingerprint_frame",
@@ -34,9 +46,26 @@ DEFAULT_FEATURES = (
     "firewood_cooking_pct",
     "sis_affiliation_pct",
     "urban_pct",
+    "internet_pct",
+    "literacy_pct",
+    "secondary_education_pct",
+    "native_language_pct",
 )
 # Columns every frame has besides the indicator features.
-NUMERIC_EXTRA = ("altitude_km", "log_population")
+NUMERIC_EXTRA = ("altitude_km", "log_population", "latitude", "longitude", "log_density")
+# Inputs a training may add (``inputs=``): the department's ENDES level and trend of the
+# target, and the measured target of the nearest communities (filled per fold, see
+# add_neighbours). The defaults are what the grouped cross-validation chose (docs/modeling.md):
+# on the real 2022 district data both lowered the held-out accuracy, so neither is on.
+DEPARTMENT_INPUTS = ("department_level", "department_trend")
+NEIGHBOUR_COLUMNS = ("neighbour_target", "neighbour_distance_km")
+OPTIONAL_INPUTS = (*DEPARTMENT_INPUTS, *NEIGHBOUR_COLUMNS)
+DEFAULT_INPUTS: tuple[str, ...] = ()
+MSG_UNKNOWN_INPUT = _("Unknown model input “%(name)s”: choose among %(choices)s.")
+# The department series: the level is the mean of the last LEVEL_YEARS years before the
+# target year, the trend the least-squares slope (points a year) over the last TREND_YEARS.
+LEVEL_YEARS = 2
+TREND_YEARS = 6
 MISSING_SUFFIX = "__missing"
 DEPARTMENT = "department"
 TARGET = "target"
@@ -55,11 +84,16 @@ class FeatureFrame:
     target_year: int
     features: list[str]
     feature_years: tuple[int, int] | None = None
+    inputs: tuple[str, ...] = DEFAULT_INPUTS
     extra: dict = field(default_factory=dict)
 
     @property
     def numeric(self) -> list[str]:
-        return numeric_columns(self.features)
+        return numeric_columns(self.features, self.inputs)
+
+    @property
+    def uses_neighbours(self) -> bool:
+        return any(c in self.inputs for c in NEIGHBOUR_COLUMNS)
 
     @property
     def labelled(self) -> pd.DataFrame:
@@ -71,9 +105,9 @@ class FeatureFrame:
         return fingerprint_frame(self.frame)
 
 
-def numeric_columns(features) -> list[str]:
-    """Numeric model inputs in their fixed order: features, extras, then missing flags."""
-    base = [*features, *NUMERIC_EXTRA]
+def numeric_columns(features, inputs=DEFAULT_INPUTS) -> list[str]:
+    """Numeric model inputs in their fixed order: features, extras, optional inputs, then missing flags."""
+    base = [*features, *NUMERIC_EXTRA, *(c for c in OPTIONAL_INPUTS if c in inputs)]
     return [*base, *(f"{c}{MISSING_SUFFIX}" for c in base)]
 
 
@@ -96,8 +130,30 @@ def _communities(level, region):
     qs = Community.objects.filter(level=level)
     if region:
         qs = qs.filter(code__startswith=region)
-    rows = list(qs.values_list("id", "code", "altitude_m", "population"))
-    return pd.DataFrame(rows, columns=["id", "code", "altitude_m", "community_population"])
+    rows = list(qs.values_list("id", "code", "altitude_m", "population", "latitude", "longitude", "area_km2"))
+    return pd.DataFrame(rows, columns=["id", "code", "altitude_m", "community_population", "latitude", "longitude",
+                                       "area_km2"])
+
+
+def department_series(target: str, target_year: int) -> pd.DataFrame:
+    """Each department's level and trend of ``target`` from years strictly before
+    ``target_year`` (several sources in a year: their mean). Index: department code."""
+    rows = IndicatorValue.objects.filter(
+        indicator__code=target, community__level=Level.DEPARTMENT,
+        year__lt=target_year, year__gte=target_year - TREND_YEARS,
+    ).values_list("community__code", "year", "value")
+    values = pd.DataFrame(list(rows), columns=["department", "year", "value"])
+    if values.empty:
+        return pd.DataFrame(columns=["department_level", "department_trend"], dtype=float)
+    yearly = values.groupby(["department", "year"], as_index=False)["value"].mean()
+    out = {}
+    for department, group in yearly.groupby("department"):
+        group = group.sort_values("year")
+        recent = group[group["year"] > target_year - 1 - LEVEL_YEARS]
+        level = float(recent["value"].mean()) if len(recent) else float(group["value"].iloc[-1])
+        trend = float(np.polyfit(group["year"], group["value"], 1)[0]) if len(group) >= 3 else np.nan
+        out[department] = (level, trend)
+    return pd.DataFrame.from_dict(out, orient="index", columns=["department_level", "department_trend"])
 
 
 def build_frame(
@@ -108,6 +164,7 @@ def build_frame(
     features=DEFAULT_FEATURES,
     feature_years: tuple[int, int] | None = None,
     region: str | None = None,
+    inputs=DEFAULT_INPUTS,
 ) -> FeatureFrame:
     """The feature frame for ``target`` at ``level`` in ``target_year``.
 
@@ -115,6 +172,9 @@ def build_frame(
     year is always before ``target_year``.
     """
     features = list(features)
+    inputs = tuple(c for c in OPTIONAL_INPUTS if c in set(inputs or ()))
+    for name in set(inputs or ()) - set(OPTIONAL_INPUTS):
+        raise ValueError(MSG_UNKNOWN_INPUT % {"name": name, "choices": ", ".join(OPTIONAL_INPUTS)})
     communities = _communities(level, region)
     if communities.empty:
         raise ValueError(MSG_NO_COMMUNITIES % {"level": level})
@@ -157,19 +217,97 @@ def build_frame(
     frame["population"] = population
     frame["altitude_km"] = frame["altitude_m"].astype(float) / 1000.0
     frame["log_population"] = np.log1p(population.astype(float))
+    area = frame["area_km2"].astype(float)
+    frame["log_density"] = np.log1p(population.astype(float) / area.where(area > 0))
+    frame["latitude"] = frame["latitude"].astype(float)
+    frame["longitude"] = frame["longitude"].astype(float)
     frame[DEPARTMENT] = frame["code"].str[:2]
+    if any(c in inputs for c in DEPARTMENT_INPUTS):
+        series = department_series(target, target_year)
+        for column in DEPARTMENT_INPUTS:
+            frame[column] = frame[DEPARTMENT].map(series[column]).astype(float) if len(series) else np.nan
+    for column in NEIGHBOUR_COLUMNS:
+        frame[column] = np.nan  # filled per fold by add_neighbours
     frame[TARGET] = target_values.reindex(frame.index)
     frame[WEIGHT] = sample_sizes.reindex(frame.index)
     frame[WEIGHT] = frame[WEIGHT].where(frame[WEIGHT] > 0, np.nan)
     frame.loc[frame[TARGET].notna() & frame[WEIGHT].isna(), WEIGHT] = 1.0
-    for column in [*features, *NUMERIC_EXTRA]:
-        frame[f"{column}{MISSING_SUFFIX}"] = frame[column].isna().astype(float)
+    for column in [*features, *NUMERIC_EXTRA, *inputs]:
+        if column not in NEIGHBOUR_COLUMNS:
+            frame[f"{column}{MISSING_SUFFIX}"] = frame[column].isna().astype(float)
     frame = frame.set_index("code").sort_index()
-    keep = [*numeric_columns(features), DEPARTMENT, TARGET, WEIGHT, "population_0_4", "population"]
+    keep = [*numeric_columns(features, inputs), DEPARTMENT, TARGET, WEIGHT, "population_0_4", "population",
+            *NEIGHBOUR_COLUMNS]
     if "poverty_pct" not in keep:
         keep.append("poverty_pct")
-    frame = frame[[c for c in dict.fromkeys(keep)]].astype({c: float for c in numeric_columns(features)})
+    for column in NEIGHBOUR_COLUMNS:
+        frame[f"{column}{MISSING_SUFFIX}"] = 1.0
+    numeric = numeric_columns(features, inputs)
+    frame = frame[[c for c in dict.fromkeys(keep) if c in frame.columns or c in numeric]]
+    frame = frame.astype({c: float for c in numeric})
     return FeatureFrame(
         frame=frame, target=target, level=level, target_year=target_year, features=features,
-        feature_years=feature_years,
+        feature_years=feature_years, inputs=inputs,
     )
+
+
+NEIGHBOURS = 8
+GROUP_WIDTH = {"department": 2, "province": 4}
+
+
+def neighbour_features(frame: pd.DataFrame, known: np.ndarray, *, exclude: str = "department",
+                       k: int = NEIGHBOURS) -> pd.DataFrame:
+    """For each row of ``frame``: the measured target around it, from ``known`` rows only.
+
+    ``neighbour_target`` is the mean target of the ``k`` nearest known communities (by
+    centroid) **outside the row's own department** (or province, ``exclude="province"``),
+    weighted by sample size over distance; ``neighbour_distance_km`` their mean distance.
+    A row never reads itself, nor any row outside ``known`` (the held-out fold), so the
+    feature is built strictly out of fold, and training rows see their neighbours the way
+    held-out rows do (a whole department, or province, hidden).
+    """
+    known = np.asarray(known, dtype=bool)
+    out = pd.DataFrame(np.nan, index=frame.index, columns=list(NEIGHBOUR_COLUMNS))
+    lat = frame["latitude"].to_numpy(dtype=float)
+    lon = frame["longitude"].to_numpy(dtype=float)
+    y = frame[TARGET].to_numpy(dtype=float)
+    n = frame[WEIGHT].to_numpy(dtype=float)
+    source = known & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(y)
+    rows = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    src = np.flatnonzero(source)
+    if len(src) == 0 or len(rows) == 0:
+        return out
+    width = GROUP_WIDTH[exclude]
+    codes = frame.index.to_numpy().astype(str)
+    groups = np.array([c[:width] for c in codes])
+    # Equirectangular distances in km: enough for ranking neighbours within Peru.
+    rad = np.pi / 180.0
+    mid = np.cos(np.nanmean(lat[src]) * rad)
+    dx = (lon[rows][:, None] - lon[src][None, :]) * mid * 111.32
+    dy = (lat[rows][:, None] - lat[src][None, :]) * 110.57
+    dist = np.hypot(dx, dy)
+    dist[groups[rows][:, None] == groups[src][None, :]] = np.inf
+    k = min(k, len(src))
+    nearest = np.argpartition(dist, k - 1, axis=1)[:, :k]
+    d = np.take_along_axis(dist, nearest, axis=1)
+    ok = np.isfinite(d)
+    w = np.where(ok, np.sqrt(np.nan_to_num(n[src][nearest], nan=1.0).clip(min=1)) / (d + 10.0), 0.0)
+    values = np.where(ok, y[src][nearest], 0.0)
+    total = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        target = np.where(total > 0, (w * values).sum(axis=1) / total, np.nan)
+        mean_d = np.where(ok.any(axis=1), np.where(ok, d, 0).sum(axis=1) / ok.sum(axis=1), np.nan)
+    out.iloc[rows, 0] = target
+    out.iloc[rows, 1] = mean_d
+    return out
+
+
+def add_neighbours(frame: pd.DataFrame, known, *, exclude: str = "department") -> pd.DataFrame:
+    """A copy of ``frame`` with the neighbour columns (and their missing flags) filled from
+    the ``known`` rows only; the frame itself is not changed."""
+    out = frame.copy()
+    values = neighbour_features(frame, known, exclude=exclude)
+    for column in NEIGHBOUR_COLUMNS:
+        out[column] = values[column].to_numpy()
+        out[f"{column}{MISSING_SUFFIX}"] = values[column].isna().astype(float).to_numpy()
+    return out

@@ -60,11 +60,17 @@ class ModelVersion(models.Model):
     hyperparameters = models.JSONField(_("hyper-parameters"), default=dict, blank=True)
     metrics = models.JSONField(
         _("metrics (grouped CV)"), default=dict, blank=True,
-        help_text=_("Keras model: weighted MAE, RMSE, R², 80% interval coverage, department-grouped CV."),
+        help_text=_("Keras model, department-grouped CV: weighted MAE, RMSE, R², CRPS, interval coverage at "
+                    "50/80/95 percent and the 80 percent interval (Winkler) score."),
     )
     baselines = models.JSONField(
         _("baselines (same folds)"), default=dict, blank=True,
         help_text=_("The same metrics for each baseline on the same folds."),
+    )
+    evaluation = models.JSONField(
+        _("evaluation (both designs)"), default=dict, blank=True,
+        help_text=_("For each CV design (department-grouped, province-grouped): every method's metrics, the "
+                    "folds, the metrics per department and the held-out check of the small-area estimate."),
     )
     training_seconds = models.FloatField(_("training seconds"), null=True, blank=True)
     file_path = models.CharField(

@@ -30,6 +30,9 @@ def _train(capture):
     return run
 
 
+METRIC_KEYS = {"wmae", "rmse", "r2", "crps", "coverage50", "coverage80", "coverage95", "winkler80"}
+
+
 def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_commit_callbacks, superuser, client):
     run = _train(django_capture_on_commit_callbacks)
     assert run.status == TaskStatus.SUCCEEDED, run.error
@@ -37,8 +40,15 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     assert any("fold 3/3" in line for line in run.log)
     version = run.model_version
     assert version.status == ModelStatus.ACTIVE and version.n_rows == 334
-    assert set(version.metrics) == {"wmae", "rmse", "r2", "coverage80"}
+    assert set(version.metrics) == METRIC_KEYS
     assert set(version.baselines) == set(BASELINES)
+    # Both CV designs are stored, every method on each, with the metrics per department.
+    assert set(version.evaluation) == {"department", "province"}
+    assert version.evaluation["department"]["metrics"]["keras"] == version.metrics
+    for design in version.evaluation.values():
+        assert set(design["metrics"]) == {"keras", *BASELINES}
+        assert {k for d in design["per_department"].values() for k in d} >= {"n", "keras"}
+        assert design["estimate_check"]["n"] > 0
     assert version.metrics["wmae"] < version.baselines["mean"]["wmae"]
     path = (Path(settings.MODEL_FILES_ROOT) / version.file_path).resolve()
     assert path.is_file() and path.suffix == ".keras"
@@ -137,7 +147,7 @@ def test_registry_rule_and_manual_promotion(demo_small, analyst, django_capture_
     worse = {k: (v * 2 if k == "wmae" else v) for k, v in first.metrics.items()}
     better = {k: (v / 2 if k == "wmae" else v) for k, v in first.metrics.items()}
     common = dict(indicator=first.target, level="district", target_year=2022, features=first.features,
-                  fingerprint=first.fingerprint, n_rows=1, hyper=first.hyperparameters, baselines={}, seconds=1.0,
+                  fingerprint=first.fingerprint, n_rows=1, hyper=first.hyperparameters, baselines={}, evaluation={}, seconds=1.0,
                   relative=first.file_path, user=None, log=lambda line: None)
     candidate = training._register(metrics=worse, **common)
     assert candidate.status == ModelStatus.CANDIDATE
@@ -175,17 +185,24 @@ def test_train_model_command_json_shape(demo_small, monkeypatch):
     call_command("train_model", "--target", "stunting_u5_pct", "--level", "district", "--year", "2022",
                  "--fast", "--folds", "3", "--json", stdout=out, stderr=err)
     lines = err.getvalue().strip().splitlines()  # the table goes to stderr …
-    assert lines[1].split() == ["method", "wMAE", "RMSE", "R²", "cov80"]
-    assert [line.split()[0] for line in lines[2:8]] == ["keras", *BASELINES]
+    header = lines.index(next(line for line in lines if line.startswith("department-grouped")))
+    assert lines[header + 1].split() == ["method", "wMAE", "RMSE", "R²", "CRPS", "cov50", "cov80", "cov95",
+                                         "Winkler"]
+    assert [line.split()[0] for line in lines[header + 2:header + 8]] == ["keras", *BASELINES]
+    assert any(line.startswith("province-grouped") for line in lines)
+    assert any("fold 1/3" in line for line in lines)  # progress goes to stderr too
     data = json.loads(out.getvalue())  # … and stdout is one JSON document
-    assert set(data) == {"version", "status", "n_rows", "beats_baselines", "metrics"}
+    assert set(data) == {"version", "status", "n_rows", "training_seconds", "beats_baselines", "best_baseline",
+                         "inputs", "metrics", "province_grouped", "estimate_check"}
     assert data["n_rows"] == ModelVersion.objects.get(pk=data["version"]).n_rows
     assert data["status"] == "active" and ModelVersion.objects.get(pk=data["version"])
     assert list(data["metrics"]) == [
         "keras", "mean", "ridge_poverty", "ridge_all", "gradient_boosting", "random_forest",
     ]
-    for metrics in data["metrics"].values():
-        assert set(metrics) == {"wmae", "rmse", "r2", "coverage80"}
+    for table in (data["metrics"], data["province_grouped"]):
+        assert list(table) == ["keras", *BASELINES]
+        for metrics in table.values():
+            assert set(metrics) == METRIC_KEYS and all(isinstance(v, float) for v in metrics.values())
 
     out = StringIO()
     call_command("score_communities", stdout=out)

@@ -181,6 +181,8 @@ def _district_values(rng, districts):
                 "population": (float(population), None, None, None),
                 "population_0_4": (float(under5), None, None, None),
             }
+            if year == CENSUS_YEAR:
+                values.update(_census_extra(d, poverty, urban))
             for indicator, (v, lo, hi, n) in values.items():
                 if indicator.startswith("population"):
                     row = (v, None, None, None)
@@ -191,6 +193,26 @@ def _district_values(rng, districts):
                     row = (v, lo, hi, n)
                 out[(d["code"], indicator, year)] = row
     return out
+
+
+CENSUS_YEAR = 2017
+
+
+def _census_extra(d, poverty, urban):
+    """The census 2017 shares added later (internet, literacy, education, mother tongue),
+    drawn from their own generator so the older demo values stay exactly as they were."""
+    rng = np.random.default_rng(int(d["code"]))
+    rural, altitude_km = d["rural"], d["altitude"] / 1000.0
+    internet = float(np.clip(28 * (1 - rural) - 0.15 * poverty + rng.normal(0, 3), 0, 95))
+    literacy = float(np.clip(96 - 0.18 * poverty - 6 * rural + rng.normal(0, 2), 50, 99.5))
+    secondary = float(np.clip(75 - 0.45 * poverty - 15 * rural + rng.normal(0, 4), 5, 95))
+    native = float(np.clip(8 + 14 * max(altitude_km - 2.0, 0) + 20 * rural + rng.normal(0, 6), 0, 99))
+    return {
+        "internet_pct": (internet, None, None, None),
+        "literacy_pct": (literacy, None, None, None),
+        "secondary_education_pct": (secondary, None, None, None),
+        "native_language_pct": (native, None, None, None),
+    }
 
 
 def _aggregate(district_values, communities):

@@ -48,10 +48,12 @@ def run_enqueue(*, kind: str, params: dict | None = None, user=None, model_versi
     return run
 
 
-def run_now(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None) -> TaskRun:
-    """Record a run and execute it in this process (management commands)."""
+def run_now(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None,
+            echo=None) -> TaskRun:
+    """Record a run and execute it in this process (management commands); ``echo``, if
+    given, receives every log line as it is written (progress on a terminal)."""
     run = run_create(kind=kind, params=params, user=user, model_version=model_version, plan=plan)
-    run_execute(run_id=run.pk)
+    run_execute(run_id=run.pk, echo=echo)
     run.refresh_from_db()
     return run
 
@@ -86,6 +88,7 @@ def _train(run, log):
             features=params.get("features"),
             feature_years=tuple(params["feature_years"]) if params.get("feature_years") else None,
             min_sample_size=params.get("min_sample_size"), config=config, n_splits=int(params.get("n_splits", 5)),
+            inputs=params.get("inputs"), designs=params.get("designs") or None,
             user=run.user, log=log,
         )
     run.model_version = version
@@ -111,7 +114,7 @@ def _plan(run, log):
 HANDLERS = {TaskKind.TRAIN: _train, TaskKind.SCORE: _score, TaskKind.PLAN: _plan}
 
 
-def run_execute(*, run_id: int) -> str:
+def run_execute(*, run_id: int, echo=None) -> str:
     """Execute a run; its status, times, log and error are saved whatever happens.
     Returns the final status. Errors are recorded, not re-raised: retrying a failed
     training would only fail again and hold the worker."""
@@ -123,6 +126,8 @@ def run_execute(*, run_id: int) -> str:
     def log(line):
         lines.append(f"{timezone.now():%H:%M:%S} {line}")
         TaskRun.objects.filter(pk=run.pk).update(log=lines)
+        if echo is not None:
+            echo(line)
 
     handler = HANDLERS.get(run.kind)
     try:

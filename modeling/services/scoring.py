@@ -11,7 +11,7 @@ from healthplanner.db import copy_rows
 from interventions.models import Community, IndicatorValue, InterventionType
 
 from .. import keras_model
-from ..features import DEPARTMENT, TARGET, WEIGHT, build_frame
+from ..features import DEPARTMENT, TARGET, WEIGHT, add_neighbours, build_frame
 from ..models import CommunityScore, ModelStatus, ModelVersion
 from .impact import (
     AFFECTED_FRACTION,
@@ -173,10 +173,15 @@ def score_version(*, version: ModelVersion, year: int | None = None, max_coverag
     year = year or score_year(version)
     types = _types_for(version)
     extra = [t.coverage_indicator.code for t in types if t.coverage_indicator_id]
-    frame = build_frame(
+    ff = build_frame(
         target=version.target.code, level=version.level, target_year=year,
         features=list(dict.fromkeys([*version.features, *extra])),
-    ).frame
+        inputs=tuple(version.hyperparameters.get("inputs") or ()),
+    )
+    frame = ff.frame
+    if ff.uses_neighbours:
+        # Each community's neighbours: the measured ones outside its department, as in training.
+        frame = add_neighbours(frame, frame[TARGET].notna().to_numpy())
     predicted, lower, upper = predict_frame(version, frame)
     scores = compute_scores(frame, predicted, lower, upper, types, indicator=version.target.code,
                             max_coverage=max_coverage)

@@ -12,9 +12,9 @@ from interventions.choices import Level
 from interventions.models import Indicator
 
 from .. import keras_model
-from ..features import DEFAULT_FEATURES, DEPARTMENT, TARGET, WEIGHT, build_frame
+from ..features import DEFAULT_FEATURES, DEFAULT_INPUTS, DEPARTMENT, TARGET, WEIGHT, add_neighbours, build_frame
 from ..models import ModelStatus, ModelVersion
-from .evaluation import BASELINES, evaluate, sampling_variance
+from .evaluation import BASELINES, DESIGNS, METHODS, evaluate, sampling_variance
 
 __all__ = ["model_version_train", "model_version_promote", "MSG_UNKNOWN_TARGET"]
 
@@ -33,11 +33,17 @@ def model_version_train(
     min_sample_size: int | None = None,
     config: keras_model.TrainConfig | None = None,
     n_splits: int = 5,
+    inputs=None,
+    designs=DESIGNS,
     user=None,
     log=None,
 ) -> ModelVersion:
     """Evaluate, train and register a new version. Nothing is written to the registry
-    unless every step succeeded, so a failure leaves the active version as it was."""
+    unless every step succeeded, so a failure leaves the active version as it was.
+
+    Every method is cross-validated on each design of ``designs`` (department-grouped
+    first: its figures are the version's ``metrics`` and ``baselines`` and decide
+    activation; province-grouped beside it in ``evaluation``)."""
     log = log or (lambda line: None)
     config = config or keras_model.TrainConfig()
     indicator = Indicator.objects.filter(code=target).first()
@@ -47,14 +53,26 @@ def model_version_train(
     ff = build_frame(
         target=target, level=level, target_year=target_year,
         features=list(features or DEFAULT_FEATURES), feature_years=feature_years,
+        inputs=DEFAULT_INPUTS if inputs is None else inputs,
     )
     data = ff.labelled
     if min_sample_size:
         data = data[data[WEIGHT] >= min_sample_size]
     log(f"frame: {len(ff.frame)} communities, {len(data)} with {target} measured in {target_year}; "
         f"fingerprint {ff.fingerprint[:12]}")
-    result = evaluate(ff, config=config, n_splits=n_splits, data=data, log=log)
-    X = data[ff.numeric].to_numpy(dtype="float64")
+    designs = [d for d in DESIGNS if d in (designs or DESIGNS)]
+    results = {design: evaluate(ff, config=config, n_splits=n_splits, data=data, log=log, design=design)
+               for design in designs}
+    result = results[designs[0]]
+    evaluation = {
+        design: {
+            "metrics": {m: r[m] for m in METHODS}, "folds": r["_folds"], "per_department": r["_per_department"],
+            "estimate_check": r["_estimate_check"],
+        }
+        for design, r in results.items()
+    }
+    final = add_neighbours(data, np.ones(len(data), dtype=bool)) if ff.uses_neighbours else data
+    X = final[ff.numeric].to_numpy(dtype="float64")
     y = data[TARGET].to_numpy(dtype="float64")
     w = data[WEIGHT].to_numpy(dtype="float64")
     fit = keras_model.fit_ensemble(
@@ -67,19 +85,20 @@ def model_version_train(
     hyper = {
         **config.as_dict(), "tau": fit.tau, "final_epochs": fit.epochs, "n_splits": n_splits,
         "feature_years": list(feature_years) if feature_years else None, "min_sample_size": min_sample_size,
-        "numeric_inputs": ff.numeric, "folds": result["_folds"],
+        "numeric_inputs": ff.numeric, "inputs": list(ff.inputs), "folds": result["_folds"],
+        "designs": designs,
     }
     return _register(
         indicator=indicator, level=level, target_year=target_year, features=ff.features,
         fingerprint=ff.fingerprint, n_rows=len(data), hyper=hyper,
-        metrics=result["keras"], baselines={b: result[b] for b in BASELINES},
+        metrics=result["keras"], baselines={b: result[b] for b in BASELINES}, evaluation=evaluation,
         seconds=seconds, relative=relative, user=user, log=log,
     )
 
 
 @transaction.atomic
 def _register(*, indicator, level, target_year, features, fingerprint, n_rows, hyper, metrics,
-              baselines, seconds, relative, user, log) -> ModelVersion:
+              baselines, evaluation, seconds, relative, user, log) -> ModelVersion:
     """The registry rule: the new version becomes active only if its CV weighted MAE
     beats the active version's; otherwise it stays a candidate."""
     active = (
@@ -89,7 +108,7 @@ def _register(*, indicator, level, target_year, features, fingerprint, n_rows, h
     version = ModelVersion(
         target=indicator, level=level, target_year=target_year, features=features,
         fingerprint=fingerprint, n_rows=n_rows, hyperparameters=hyper, metrics=metrics,
-        baselines=baselines, training_seconds=seconds, file_path=relative, trained_by=user,
+        baselines=baselines, evaluation=evaluation, training_seconds=seconds, file_path=relative, trained_by=user,
         status=ModelStatus.CANDIDATE,
     )
     version.full_clean()

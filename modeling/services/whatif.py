@@ -5,7 +5,11 @@ import math
 
 from django.utils.translation import gettext_lazy as _
 
-from ..features import MISSING_SUFFIX, build_frame
+from ..features import MISSING_SUFFIX, NEIGHBOUR_COLUMNS, TARGET, add_neighbours, build_frame
+
+
+def _uses_neighbours(inputs) -> bool:
+    return any(c in inputs for c in NEIGHBOUR_COLUMNS)
 from ..models import ModelStatus, ModelVersion
 
 __all__ = ["MSG_NO_ACTIVE_MODEL_AT_LEVEL", "MSG_SEVERAL_ACTIVE", "active_version_for", "prediction_what_if"]
@@ -50,10 +54,15 @@ def prediction_what_if(*, version: ModelVersion, community, changes: dict[str, f
     from .scoring import predict_frame, score_year
 
     year = score_year(version)
-    frame = build_frame(
+    inputs = tuple(version.hyperparameters.get("inputs") or ())
+    ff = build_frame(
         target=version.target.code, level=version.level, target_year=year, features=version.features,
-        region=community.code,
-    ).frame.loc[[community.code]]
+        region=None if _uses_neighbours(inputs) else community.code, inputs=inputs,
+    )
+    frame = ff.frame
+    if ff.uses_neighbours:  # neighbours come from every measured community, as in scoring
+        frame = add_neighbours(frame, frame[TARGET].notna().to_numpy())
+    frame = frame.loc[[community.code]]
     changed = frame.copy()
     for code, value in changes.items():
         changed[code] = float(value)

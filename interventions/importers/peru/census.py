@@ -16,7 +16,12 @@ from ..reading import CellError, FileProblem, InputFile, Table
 from ..ubigeo import normalise_codes
 from .common import check_duplicates, check_positive, read_table
 
-__all__ = ["CensusAdapter", "CENSUS_TABLES"]
+__all__ = ["CensusAdapter", "CENSUS_TABLES", "AllBut"]
+
+
+class AllBut(tuple):
+    """A numerator given as every category except these (mother tongue: every native language)."""
+
 
 # file stem (upper case) -> (indicator, numerator column prefixes, is a share)
 CENSUS_TABLES = {
@@ -29,6 +34,18 @@ CENSUS_TABLES = {
     "PENCARE": ("urban_pct", ["Urbano de encuesta"], True),
     "C5P2": ("population", ["Hombre", "Mujer"], False),
     "EDQUINQ": ("population_0_4", ["De 0 a 4 años"], False),
+    "C3P213": ("internet_pct", ["Si tiene conexión a internet"], True),
+    "C5P12": ("literacy_pct", ["Si sabe leer y escribir"], True),
+    "C5P13NIV": ("secondary_education_pct", [
+        "Secundaria", "Superior no universitaria incompleta", "Superior no universitaria completa",
+        "Superior universitaria incompleta", "Superior universitaria completa", "Maestría / Doctorado",
+    ], True),
+    # Native mother tongue: every category but Castellano, foreign languages, sign language,
+    # "does not hear or speak" and "does not know"; the denominator is every category.
+    "C5P11": ("native_language_pct", AllBut([
+        "Castellano", "Portugués", "Otro lengua extranjera", "Otra lengua extranjera", "Lengua de señas",
+        "No escucha", "No sabe",
+    ]), True),
 }
 
 
@@ -37,7 +54,8 @@ class CensusAdapter(Adapter):
     value_source = "inei-census-2017"
     files = tuple(
         f"census2017/{stem}.xlsx"
-        for stem in ("C2p6", "C2P10", "C2P11", "C3P15", "C5P81", "PENCARE", "C5P2", "EDQUINQ")
+        for stem in ("C2p6", "C2P10", "C2P11", "C3P15", "C5P81", "PENCARE", "C5P2", "EDQUINQ",
+                     "C3P213", "C5P12", "C5P13NIV", "C5P11")
     )
     description = _("INEI census 2017 REDATAM tables: district shares (0–100) and counts; provinces, "
                     "departments and Peru get the aggregates of their districts.")
@@ -52,7 +70,11 @@ class CensusAdapter(Adapter):
         c_code = table.find("Código", "Codigo")
         c_name = table.find("Distrito")
         categories = [c for c in table.frame.columns if c not in (c_code, c_name) and not c.startswith("column ")]
-        numerators = [table.find(n) for n in numerator_names]
+        if isinstance(numerator_names, AllBut):
+            excluded = {table.find(n, required=False) for n in numerator_names} - {None}
+            numerators = [c for c in categories if c not in excluded]
+        else:
+            numerators = [table.find(n) for n in numerator_names]
         raw_codes = table.frame[c_code]
         is_total = raw_codes.astype(str).str.strip().str.upper().eq("TOTAL")
         total_row = int(raw_codes[is_total].index[0]) if is_total.any() else None
