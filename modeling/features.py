@@ -172,9 +172,9 @@ def build_frame(
     year is always before ``target_year``.
     """
     features = list(features)
-    inputs = tuple(c for c in OPTIONAL_INPUTS if c in set(inputs or ()))
-    for name in set(inputs or ()) - set(OPTIONAL_INPUTS):
+    for name in sorted(set(inputs or ()) - set(OPTIONAL_INPUTS)):
         raise ValueError(MSG_UNKNOWN_INPUT % {"name": name, "choices": ", ".join(OPTIONAL_INPUTS)})
+    inputs = tuple(c for c in OPTIONAL_INPUTS if c in set(inputs or ()))
     communities = _communities(level, region)
     if communities.empty:
         raise ValueError(MSG_NO_COMMUNITIES % {"level": level})

@@ -34,6 +34,8 @@ VIEWS = [
     # modeling/0003_reporting_model_views
     "model_versions", "model_version_metrics", "community_scores", "current_priorities", "plans",
     "plan_lines", "latest_plan_lines",
+    # modeling/0010_reporting_model_evaluation
+    "model_evaluation", "model_evaluation_departments",
 ]
 PLAN_BUDGET = Decimal("400000")
 SQL_TARGETS = gs.all_targets(gs.PG_TYPES)
@@ -188,7 +190,12 @@ def test_latest_view_holds_the_latest_year_only(grafana):
                              "min(year), max(year) FROM reporting.latest_indicator_values")
     total, distinct, low, high = rows[0]
     assert total == distinct > 0
-    assert low == high == 2024
+    assert high == 2024
+    # Each indicator's latest year: 2024 for the yearly demo series, 2017 for the census-only shares.
+    _, rows = _rows(grafana, "SELECT indicator_code, min(year), max(year) FROM reporting.latest_indicator_values "
+                             "GROUP BY indicator_code")
+    latest = {code: (low, high) for code, low, high in rows}
+    assert latest["poverty_pct"] == (2024, 2024) and latest["internet_pct"] == (2017, 2017)
 
 
 def test_model_views_show_what_the_modeling_services_wrote(grafana, django_db_blocker):
@@ -212,6 +219,21 @@ def test_model_views_show_what_the_modeling_services_wrote(grafana, django_db_bl
     for method, is_baseline, *values in rows:
         assert is_baseline == (method != "keras")
         assert values == [expected[method][k] for k in ("wmae", "rmse", "r2", "coverage80")]
+    # Both CV designs, every method, every metric: what the version stores, row for row.
+    keys = ("wmae", "rmse", "r2", "crps", "coverage50", "coverage80", "coverage95", "winkler80")
+    _, rows = _rows(grafana, "SELECT design, method, " + ", ".join(keys) + ", estimate_coverage80 "
+                             f"FROM reporting.model_evaluation WHERE version_id = {version.pk}")
+    assert sorted({r[0] for r in rows}) == ["department", "province"] and len(rows) == 2 * len(METHODS)
+    for design, method, *values, estimate_coverage in rows:
+        stored = version.evaluation[design]
+        assert values == [stored["metrics"][method][k] for k in keys]
+        assert estimate_coverage == stored["estimate_check"]["coverage80"]
+    _, rows = _rows(grafana, "SELECT department_code, n_rows, method, wmae FROM reporting.model_evaluation_departments "
+                             f"WHERE version_id = {version.pk} AND design = 'department'")
+    per_department = version.evaluation["department"]["per_department"]
+    assert len(rows) == len(per_department) * len(METHODS)
+    for code, n_rows, method, wmae in rows:
+        assert n_rows == per_department[code]["n"] and wmae == per_department[code][method]["wmae"]
     best = min(version.baselines, key=lambda m: (version.baselines[m]["wmae"], m))
     _, rows = _rows(grafana, "SELECT target_code, status, wmae, best_baseline, best_baseline_wmae, scored "
                              "FROM reporting.model_versions")
@@ -370,6 +392,7 @@ def test_reporting_migration_reverses_and_reapplies():
 
     migration = importlib.import_module("interventions.migrations.0004_reporting_views")
     models_migration = importlib.import_module("modeling.migrations.0003_reporting_model_views")
+    evaluation_migration = importlib.import_module("modeling.migrations.0010_reporting_model_evaluation")
 
     def views():
         with connection.cursor() as cursor:
@@ -379,13 +402,15 @@ def test_reporting_migration_reverses_and_reapplies():
     assert views() == sorted(VIEWS)
     with connection.cursor() as cursor:
         # Reversed in dependency order: the modeling views first, then the schema's own.
+        for name in evaluation_migration.VIEWS:
+            cursor.execute(f"DROP VIEW reporting.{name}")
         for statement in models_migration._reverse_sql():
             cursor.execute(statement)
-        assert views() == sorted(set(VIEWS) - set(models_migration.ORDER))
+        assert views() == sorted(set(VIEWS) - set(models_migration.ORDER) - set(evaluation_migration.VIEWS))
         for statement in migration._reverse_sql():
             cursor.execute(statement)
         cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'reporting'")
         assert cursor.fetchone()[0] == 0
-        for statement in migration._forward_sql() + models_migration._forward_sql():
+        for statement in migration._forward_sql() + models_migration._forward_sql() + evaluation_migration._forward():
             cursor.execute(statement)
     assert views() == sorted(VIEWS)

@@ -83,3 +83,69 @@ def test_no_tensorflow_at_import_time():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_new_census_and_geographic_inputs(demo_small):
+    ff = build_frame(target="stunting_u5_pct", target_year=2022)
+    for column in ("internet_pct", "literacy_pct", "secondary_education_pct", "native_language_pct",
+                   "latitude", "longitude", "log_density"):
+        assert column in ff.numeric and ff.frame[column].notna().all(), column
+    row = Community.objects.get(code="010101")
+    assert ff.frame.loc["010101", "latitude"] == pytest.approx(row.latitude)
+    population = ff.frame.loc["010101", "population"]
+    assert ff.frame.loc["010101", "log_density"] == pytest.approx(math.log1p(population / row.area_km2))
+
+
+def test_the_department_series_never_reads_the_target_year(demo_small):
+    """Department level and trend come from the department's own values of the target in
+    the years before the target year: a value planted in the target year (or after) is ignored."""
+    department = Community.objects.get(code="01")
+    stunting = Indicator.objects.get(code="stunting_u5_pct")
+    inputs = ("department_level", "department_trend")
+    before = build_frame(target="stunting_u5_pct", target_year=2022, inputs=inputs).frame
+    past = dict(IndicatorValue.objects.filter(community=department, indicator=stunting, year__in=(2020, 2021))
+                .values_list("year", "value"))
+    assert before.loc["010101", "department_level"] == pytest.approx((past[2020] + past[2021]) / 2)
+    assert before["department_trend"].notna().all()
+    for year in (2022, 2023):
+        IndicatorValue.objects.update_or_create(
+            community=department, indicator=stunting, year=year, source="planted-leak",
+            defaults={"value": 99.0})
+    after = build_frame(target="stunting_u5_pct", target_year=2022, inputs=inputs).frame
+    assert after["department_level"].equals(before["department_level"])
+    assert after["department_trend"].equals(before["department_trend"])
+    # … while the same values a year later are read by a frame for 2024.
+    later = build_frame(target="stunting_u5_pct", target_year=2024, inputs=inputs).frame
+    assert later.loc["010101", "department_level"] != before.loc["010101", "department_level"]
+
+
+def test_neighbour_inputs_read_only_known_rows_outside_the_own_department(demo_small):
+    from modeling.features import TARGET, add_neighbours, neighbour_features
+
+    ff = build_frame(target="stunting_u5_pct", target_year=2022, inputs=("neighbour_target", "neighbour_distance_km"))
+    assert "neighbour_target" in ff.numeric and ff.uses_neighbours
+    frame = ff.labelled
+    departments = frame.index.str[:2]
+    held_out = np.asarray(departments == "02")  # one fold: department 02 hidden
+    known = ~held_out
+    before = neighbour_features(frame, known)
+    # Plant an absurd value in every held-out row and in the row's own department: nothing read changes.
+    planted = frame.copy()
+    planted.loc[held_out, TARGET] = 1000.0
+    assert neighbour_features(planted, known).equals(before)
+    own = planted.copy()
+    own.loc["010101", TARGET] = 1000.0
+    assert neighbour_features(own, known).loc[departments == "01"].equals(before.loc[departments == "01"])
+    # A known row of another department does count.
+    other = frame.copy()
+    other.loc[np.asarray(departments == "03"), TARGET] = 1000.0
+    assert (neighbour_features(other, known).loc[departments == "01", "neighbour_target"]
+            > before.loc[departments == "01", "neighbour_target"]).all()
+    filled = add_neighbours(frame, known)
+    assert filled["neighbour_target"].notna().all() and filled["neighbour_target__missing"].eq(0).all()
+    assert frame["neighbour_target"].isna().all()  # the frame itself is untouched
+
+
+def test_unknown_inputs_are_refused(demo_small):
+    with pytest.raises(ValueError, match="department_levels"):
+        build_frame(target="stunting_u5_pct", target_year=2022, inputs=("department_levels",))

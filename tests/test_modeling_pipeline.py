@@ -147,7 +147,8 @@ def test_registry_rule_and_manual_promotion(demo_small, analyst, django_capture_
     worse = {k: (v * 2 if k == "wmae" else v) for k, v in first.metrics.items()}
     better = {k: (v / 2 if k == "wmae" else v) for k, v in first.metrics.items()}
     common = dict(indicator=first.target, level="district", target_year=2022, features=first.features,
-                  fingerprint=first.fingerprint, n_rows=1, hyper=first.hyperparameters, baselines={}, evaluation={}, seconds=1.0,
+                  fingerprint=first.fingerprint, n_rows=1, hyper=first.hyperparameters, baselines={},
+                  evaluation={}, seconds=1.0,
                   relative=first.file_path, user=None, log=lambda line: None)
     candidate = training._register(metrics=worse, **common)
     assert candidate.status == ModelStatus.CANDIDATE

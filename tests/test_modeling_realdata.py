@@ -19,10 +19,6 @@ if importlib.util.find_spec("interventions.importers") is None:
         allow_module_level=True,
     )
 
-FEATURES = [
-    "poverty_pct", "water_public_network_pct", "sewer_public_network_pct", "electricity_pct",
-    "firewood_cooking_pct", "sis_affiliation_pct", "urban_pct",
-]
 
 
 @pytest.fixture
@@ -31,26 +27,32 @@ def peru(real_data_dir):
     return real_data_dir
 
 
-def _train(target):
-    run = run_now(kind="train", params={
-        "target": target, "level": "district", "year": 2022, "features": FEATURES,
-        "feature_years": [2017, 2018], "min_sample_size": 30,
-    })
+def _train(target, **params):
+    # The README's command: every default (features, inputs, Keras configuration, both designs).
+    run = run_now(kind="train", params={"target": target, "level": "district", "year": 2022, **params})
     assert run.status == "succeeded", run.error
     version = run.model_version
     print(f"\n{target}: {version.n_rows} districts, {version.training_seconds} s")
-    for name, m in [("keras", version.metrics), *version.baselines.items()]:
-        print(f"  {name:<18} wMAE {m['wmae']:.3f}  RMSE {m['rmse']:.3f}  R² {m['r2']:.3f}  cov80 {m['coverage80']:.3f}")
+    for design, result in version.evaluation.items():
+        print(f" {design}-grouped")
+        for name, m in result["metrics"].items():
+            print(f"  {name:<18} wMAE {m['wmae']:.3f}  RMSE {m['rmse']:.3f}  R² {m['r2']:.3f}  CRPS {m['crps']:.3f}  "
+                  f"cov50/80/95 {m['coverage50']:.3f}/{m['coverage80']:.3f}/{m['coverage95']:.3f}")
     return version
 
 
 def test_stunting_2022_keras_beats_the_baselines(peru):
     version = _train("stunting_u5_pct")
-    assert version.n_rows >= 1500
+    assert version.n_rows >= 1600  # the hard districts stay in the evaluation
     keras = version.metrics["wmae"]
-    assert keras <= 0.6 * version.baselines["mean"]["wmae"]
-    assert keras <= 1.05 * version.baselines["gradient_boosting"]["wmae"]
+    assert keras <= 3.55  # issue 11's target, on the defaults, department-grouped
+    assert version.beats_baselines and all(keras < m["wmae"] for m in version.baselines.values())
     assert set(version.baselines) == set(BASELINES)
+    assert set(version.evaluation) == {"department", "province"}
+    check = version.evaluation["department"]["estimate_check"]
+    # The small-area estimate, checked on held-out halves: near-nominal coverage, and
+    # closer to the hidden half than the model alone.
+    assert 0.7 <= check["coverage80"] <= 0.9 and check["wmae_estimate"] < check["wmae_model"]
     # The plan on the real data (the same trained version, scored): every line within the
     # reach invariant, no line without beneficiaries, within the budget.
     run = run_now(kind="score", model_version=version)
@@ -66,7 +68,8 @@ def test_stunting_2022_keras_beats_the_baselines(peru):
 
 
 def test_anaemia_2022_is_reported(peru):
-    version = _train("anaemia_6_35m_pct")
+    # One design only: the suite trains the full default once (stunting above).
+    version = _train("anaemia_6_35m_pct", designs=["department"])
     assert ModelVersion.objects.filter(pk=version.pk).exists()
     # Harder: the test only requires an honest improvement on the weighted mean.
     assert version.metrics["wmae"] < version.baselines["mean"]["wmae"]

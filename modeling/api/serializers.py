@@ -43,6 +43,10 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         "weighted MAE, RMSE, R², 80% interval coverage."))
     baselines = serializers.DictField(read_only=True, help_text=_(
         "The same metrics for each simple baseline on the same folds."))
+    evaluation = serializers.DictField(read_only=True, help_text=_(
+        "Both cross-validation designs (department, province): every method's weighted MAE, RMSE, R², CRPS, "
+        "50/80/95 percent coverage and 80 percent interval score, the metrics per department and the held-out "
+        "check of the small-area estimate."))
     beats_baselines = serializers.BooleanField(read_only=True, allow_null=True, help_text=_(
         "Whether the Keras ensemble's held-out weighted MAE is below every baseline's (null: nothing to compare). "
         "A version that does not is still usable; Analysts decide whether to keep it active."))
@@ -51,8 +55,8 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         model = ModelVersion
         fields = [
             "id", "target", "target_id", "level", "target_year", "status", "features", "n_rows", "fingerprint",
-            "metrics", "baselines", "beats_baselines", "hyperparameters", "training_seconds", "promoted_at",
-            "created_at",
+            "metrics", "baselines", "evaluation", "beats_baselines", "hyperparameters", "training_seconds",
+            "promoted_at", "created_at",
         ]
         read_only_fields = fields
 

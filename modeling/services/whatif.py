@@ -6,10 +6,6 @@ import math
 from django.utils.translation import gettext_lazy as _
 
 from ..features import MISSING_SUFFIX, NEIGHBOUR_COLUMNS, TARGET, add_neighbours, build_frame
-
-
-def _uses_neighbours(inputs) -> bool:
-    return any(c in inputs for c in NEIGHBOUR_COLUMNS)
 from ..models import ModelStatus, ModelVersion
 
 __all__ = ["MSG_NO_ACTIVE_MODEL_AT_LEVEL", "MSG_SEVERAL_ACTIVE", "active_version_for", "prediction_what_if"]
@@ -45,6 +41,10 @@ def active_version_for(*, community, target=None) -> ModelVersion:
 def _burden(values):
     predicted, lower, upper = (float(a[0]) for a in values)
     return {"predicted": predicted, "lower": lower, "upper": upper}
+
+
+def _uses_neighbours(inputs) -> bool:
+    return any(c in inputs for c in NEIGHBOUR_COLUMNS)
 
 
 def prediction_what_if(*, version: ModelVersion, community, changes: dict[str, float]) -> dict:
