@@ -21,19 +21,29 @@ from .services.training import model_version_promote
 RUN_PERMISSION = "modeling.run_models"
 MSG_QUEUED = _("%(kind)s queued as run %(run)s: follow it under Task runs.")
 METRIC_NAMES = (("wmae", _("weighted MAE")), ("rmse", _("RMSE")), ("r2", _("R²")), ("coverage80", _("80% coverage")))
+FULL_METRIC_NAMES = (
+    ("wmae", _("weighted MAE")), ("rmse", _("RMSE")), ("r2", _("R²")), ("crps", _("CRPS")),
+    ("coverage50", _("50% coverage")), ("coverage80", _("80% coverage")), ("coverage95", _("95% coverage")),
+    ("winkler80", _("interval score (80%)")),
+)
+DESIGN_LABELS = {"department": _("Grouped by department (a region with no data)"),
+                 "province": _("Grouped by province (a district whose neighbours are measured)")}
 
 
-def metrics_table(version):
+def metrics_table(version, table=None, names=METRIC_NAMES):
     """Keras metrics next to every baseline's, best weighted MAE in bold."""
-    rows = [("keras", version.metrics or {})] + [(b, (version.baselines or {}).get(b, {})) for b in BASELINES]
+    if table is None:
+        table = {"keras": version.metrics or {}, **(version.baselines or {})}
+    rows = [("keras", table.get("keras", {}))] + [(b, table.get(b, {})) for b in BASELINES]
+    metric_names = names
     best = min((m.get("wmae") for _n, m in rows if m.get("wmae") is not None), default=None)
-    header = format_html_join("", "<th>{}</th>", ((label,) for _k, label in METRIC_NAMES))
+    header = format_html_join("", "<th>{}</th>", ((label,) for _k, label in metric_names))
     body = format_html_join(
         "", "<tr><td>{}</td>{}</tr>",
         (
             (
                 format_html("<strong>{}</strong>", name) if m.get("wmae") == best else name,
-                format_html_join("", "<td>{}</td>", ((m.get(k, "—"),) for k, _l in METRIC_NAMES)),
+                format_html_join("", "<td>{}</td>", ((m.get(k, "—"),) for k, _l in metric_names)),
             )
             for name, m in rows
         ),
@@ -124,12 +134,15 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
     search_fields = ("target__code", "fingerprint", "file_path")
     list_select_related = ("target", "trained_by")
     actions = ["train_now", "score_with_version", "promote"]
-    readonly_fields = [f.name for f in ModelVersion._meta.fields] + ["metrics_next_to_baselines"]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields] + ["metrics_next_to_baselines",
+                                                                       "metrics_per_department"]
     fieldsets = (
         (None, {"fields": ("target", "level", "target_year", "status", "n_rows", "training_seconds")}),
-        (_("Held-out metrics (department-grouped CV)"), {"fields": ("metrics_next_to_baselines",)}),
+        (_("Held-out metrics (grouped CV)"), {"fields": ("metrics_next_to_baselines",)}),
+        (_("Per held-out department"), {"classes": ("collapse",), "fields": ("metrics_per_department",)}),
         (_("Training data and settings"), {"fields": ("features", "fingerprint", "hyperparameters", "file_path")}),
-        (_("Record"), {"fields": ("trained_by", "promoted_by", "promoted_at", "created_at", "metrics", "baselines")}),
+        (_("Record"), {"fields": ("trained_by", "promoted_by", "promoted_at", "created_at", "metrics", "baselines",
+                                     "evaluation")}),
     )
 
     def has_add_permission(self, request):
@@ -158,7 +171,36 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
 
     @admin.display(description=_("metrics next to baselines"))
     def metrics_next_to_baselines(self, obj):
-        return metrics_table(obj)
+        if not obj.evaluation:
+            return metrics_table(obj)
+        parts = []
+        for design, result in obj.evaluation.items():
+            parts.append(format_html("<h3>{}</h3>{}", DESIGN_LABELS.get(design, design),
+                                     metrics_table(obj, result["metrics"], FULL_METRIC_NAMES)))
+            check = result.get("estimate_check") or {}
+            if check.get("n"):
+                parts.append(format_html(
+                    "<p>{}</p>", _("Small-area estimate, held out on %(n)s districts: 80%% interval coverage "
+                                   "%(coverage)s; weighted MAE %(estimate)s (model alone %(model)s, measurement "
+                                   "alone %(direct)s).") % {
+                        "n": check["n"], "coverage": check["coverage80"], "estimate": check["wmae_estimate"],
+                        "model": check["wmae_model"], "direct": check["wmae_direct"]}))
+        return format_html_join("", "{}", ((p,) for p in parts))
+
+    @admin.display(description=_("metrics per department"))
+    def metrics_per_department(self, obj):
+        per = ((obj.evaluation or {}).get("department") or {}).get("per_department") or {}
+        if not per:
+            return "—"
+        rows = ((code, d.get("n"), d.get("keras", {}).get("wmae"), d.get("keras", {}).get("crps"),
+                 d.get("keras", {}).get("coverage80"),
+                 min((d[b]["wmae"] for b in BASELINES if b in d), default="—")) for code, d in sorted(per.items()))
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="modeling-metrics"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("department"), _("districts"), _("weighted MAE"), _("CRPS"), _("80% coverage"),
+            _("best baseline's weighted MAE"), body)
 
     @admin.action(description=_("Train now (same target, level and year)"), permissions=["run_models"])
     def train_now(self, request, queryset):

@@ -49,6 +49,14 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
         assert set(design["metrics"]) == {"keras", *BASELINES}
         assert {k for d in design["per_department"].values() for k in d} >= {"n", "keras"}
         assert design["estimate_check"]["n"] > 0
+    # The admin shows both designs' full tables and the per-department one.
+    client.force_login(superuser)
+    html = client.get(reverse("admin:modeling_modelversion_change", args=[version.pk])).content.decode()
+    for design in ("department", "province"):
+        keras = version.evaluation[design]["metrics"]["keras"]
+        assert f"<td>{keras['crps']}</td>" in html and f"<td>{keras['winkler80']}</td>" in html
+    for code in version.evaluation["department"]["per_department"]:
+        assert f"<tr><td>{code}</td>" in html
     assert version.metrics["wmae"] < version.baselines["mean"]["wmae"]
     path = (Path(settings.MODEL_FILES_ROOT) / version.file_path).resolve()
     assert path.is_file() and path.suffix == ".keras"
