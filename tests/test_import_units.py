@@ -63,7 +63,8 @@ def test_numbers_in_local_formats(value, style):
 
 
 def test_a_file_full_of_errors_is_refused_quickly(places):  # noqa: F811
-    """9,600 rows, every value negative: all rejected, the first 1,000 messages kept."""
+    """12,800 rows (2 districts × 16 indicators × 200 years), every value negative: all rejected,
+    the first 1,000 messages kept."""
     from interventions.models import Community, Indicator
 
     grid = pd.MultiIndex.from_product([
@@ -75,8 +76,8 @@ def test_a_file_full_of_errors_is_refused_quickly(places):  # noqa: F811
     batch = long_import(grid.to_csv(index=False), name="big.csv")
     assert time.monotonic() - started < 30
     assert batch.status == ImportStatus.FAILED
-    assert batch.rows_read == batch.rows_rejected == len(grid) == 9600
+    assert batch.rows_read == batch.rows_rejected == len(grid) == 12800
     assert len(batch.errors) == MAX_ERRORS_KEPT + 1
-    assert batch.errors[-1]["message"] == str(M.MSG_MORE_ERRORS % {"count": 9600 - MAX_ERRORS_KEPT,
+    assert batch.errors[-1]["message"] == str(M.MSG_MORE_ERRORS % {"count": 12800 - MAX_ERRORS_KEPT,
                                                                    "shown": MAX_ERRORS_KEPT})
     assert batch.errors[0]["message"].startswith("big.csv, row 2, column “value”: ")
