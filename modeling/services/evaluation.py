@@ -7,7 +7,7 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from .. import keras_model
-from ..features import DEPARTMENT, TARGET, WEIGHT, FeatureFrame, add_neighbours
+from ..features import DEPARTMENT, GROUP_WIDTH, TARGET, WEIGHT, FeatureFrame, add_neighbours
 
 __all__ = ["BASELINES", "DESIGNS", "METHODS", "department_folds", "grouped_folds", "metrics", "evaluate",
            "sampling_variance"]
@@ -62,8 +62,7 @@ def metrics(y, pred, lower, upper, w, sigma=None) -> dict:
     return out
 
 
-DESIGNS = ("department", "province")
-GROUP_WIDTH = {"department": 2, "province": 4}
+DESIGNS = tuple(GROUP_WIDTH)  # department-grouped first, then province-grouped
 
 
 def grouped_folds(codes, design="department", n_splits=5):
