@@ -1,7 +1,11 @@
-"""CSV output for list endpoints (``?format=csv``)."""
+"""CSV output for list endpoints (``?format=csv``). Any body a view answers renders: an
+object is one row, a list of objects one row each, a list or a value that is not an object
+one row of ``value``; nested values are their JSON text. Every cell goes through
+``healthplanner.exports.safe_cell``."""
 import csv
 import io
 import json
+from collections.abc import Mapping
 
 from rest_framework import renderers
 
@@ -13,7 +17,7 @@ __all__ = ["CSVRenderer"]
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, tuple)):
         # default=str: numbers as Decimal, dates and translated labels (an OPTIONS body's
         # metadata holds all three) become their text.
         value = json.dumps(value, ensure_ascii=False, default=str)
@@ -31,15 +35,16 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
-        if isinstance(data, dict) and isinstance(data.get("results"), list):
+        if isinstance(data, Mapping) and isinstance(data.get("results"), list):
             rows = data["results"]
-        elif isinstance(data, list):
+        elif isinstance(data, (list, tuple)):
             rows = data
         else:
             rows = [data]
+        rows = [row if isinstance(row, Mapping) else {"value": row} for row in rows]
         header = []
         for row in rows:
-            for key in row:
+            for key in map(str, row):
                 if key not in header:
                     header.append(key)
         if not header:
@@ -47,9 +52,10 @@ class CSVRenderer(renderers.BaseRenderer):
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         if header:
-            writer.writerow(header)
+            writer.writerow([safe_cell(key) for key in header])
         for row in rows:
-            writer.writerow([_cell(row.get(key)) for key in header])
+            cells = {str(key): value for key, value in row.items()}
+            writer.writerow([_cell(cells.get(key)) for key in header])
         return out.getvalue().encode(self.charset)
 
     @staticmethod

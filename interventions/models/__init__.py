@@ -5,6 +5,7 @@ One module per topic; every public name is re-exported here, so ``from
 interventions.models import X`` is the import to use (migrations and other apps included).
 """
 from .catalogue import InterventionType
+from .geometry import geometry_error
 from .imports import ImportBatch, source_validator
 from .indicators import (
     MSG_INTERVAL_ORDER,
@@ -30,6 +31,8 @@ from .places import (
 )
 
 __all__ = [
+    # shapes
+    "geometry_error",
     # places
     "UBIGEO_REGEX",
     "MSG_BAD_UBIGEO",

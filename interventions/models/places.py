@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..choices import NATIONAL_CODE, Level
+from .geometry import geometry_error
 
 __all__ = [
     "UBIGEO_REGEX",
@@ -192,9 +193,15 @@ class Community(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         error = self._derive()
         if error:
-            raise ValidationError({"code": error})
+            errors["code"] = error
+        error = geometry_error(self.geometry)
+        if error:
+            errors["geometry"] = error
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         error = self._derive()

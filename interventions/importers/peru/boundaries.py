@@ -7,6 +7,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 
 from ...choices import NATIONAL_CODE, Level
+from ...models import geometry_error
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
 from ..reading import CellError, FileProblem, InputFile
@@ -77,6 +78,8 @@ class BoundariesAdapter(Adapter):
                 errors.append(CellError(file.name, number, key, str(M.MSG_BAD_UBIGEO % {"text": raw})))
             elif code not in known:
                 errors.append(CellError(file.name, number, key, str(M.MSG_UNKNOWN_UBIGEO % {"code": code})))
+            elif (problem := geometry_error(feature.get("geometry"))) is not None:
+                errors.append(CellError(file.name, number, "geometry", str(problem)))
             else:
                 shapes.setdefault(code, []).append(feature.get("geometry"))
         plan = ImportPlan(rows_read=len(features), errors=errors, community_fields=["geometry", "geometry_inherited"],
