@@ -97,6 +97,29 @@ def test_safe_cell_rules():
     assert safe_cell("line\nbreak") == "line\nbreak"
 
 
+def test_a_deeply_nested_body_to_any_write_is_a_400(root, api_data):
+    """Row 4: every POST (and PUT, PATCH) with a body nested 1,000 levels deep was a 500."""
+    from healthplanner.api.parsers import MAX_JSON_DEPTH, MSG_TOO_DEEP
+
+    api = client_for(root)
+    detail = {"interventions": api_data.intervention_a.pk, "communities": api_data.communities["01"].pk,
+              "partners": api_data.partner_a.pk, "indicators": api_data.spare_indicator.pk,
+              "intervention-types": api_data.itype.pk, "indicator-values": api_data.value.pk}
+    answered = set()
+    for name, url in api.get("/api/v1/").json().items():
+        targets = [("POST", url)] + ([("PUT", f"{url}{detail[name]}/"), ("PATCH", f"{url}{detail[name]}/")]
+                                     if name in detail else [])
+        for method, target in targets:
+            for depth in (1000, 100_000):
+                response = api.generic(method, target, "[" * depth + "]" * depth, content_type="application/json")
+                assert response.status_code in (400, 405, 415), (method, target, response.status_code)
+                body = error(response, response.status_code)
+                if response.status_code == 400:
+                    assert body["detail"] == str(MSG_TOO_DEEP % {"depth": MAX_JSON_DEPTH})
+                    answered.add((method, name))
+    assert {("POST", "interventions"), ("PATCH", "communities"), ("POST", "predictions"), ("POST", "plans")} <= answered
+
+
 def test_admin_csv_export_keeps_every_payload_inert(client, root, payload_interventions):
     client.force_login(root)
     rows = _csv_rows(_admin_export(client, Intervention, "0", payload_interventions).content.decode("utf-8"))
@@ -173,10 +196,16 @@ def test_every_endpoint_answers_csv_without_a_500(root, api_data):
     endpoints = api.get("/api/v1/").json()
     assert len(endpoints) > 5
     for url in endpoints.values():
-        for response in (api.get(url, {"format": "csv"}), api.options(f"{url}?format=csv")):
-            assert response.status_code < 500, (url, response.status_code, response.content[:200])
-            if response.status_code == 200:
-                assert response["Content-Type"].startswith("text/csv"), (url, response["Content-Type"])
+        urls = [url]
+        listed = api.get(url).json()
+        first = (listed.get("results") or [None])[0] if isinstance(listed, dict) else None
+        if isinstance(first, dict) and "id" in first:
+            urls.append(f"{url}{first['id']}/")
+        for one in urls:
+            for response in (api.get(one, {"format": "csv"}), api.options(f"{one}?format=csv")):
+                assert response.status_code < 500, (one, response.status_code, response.content[:200])
+                if response.status_code == 200:
+                    assert response["Content-Type"].startswith("text/csv"), (one, response["Content-Type"])
     # Errors keep the API's JSON error shape whatever the format asked for.
     error(api.post("/api/v1/interventions/?format=csv", {"notes": "=bad"}, format="json"), 400)
 
