@@ -336,3 +336,30 @@ def test_the_shape_message_is_in_spanish(root, api_data):
                          HTTP_ACCEPT_LANGUAGE="es")
     assert error(response, 400)["errors"] == {
         "geometry": ["En la forma, coordinates[0][0] no es una posición: use [longitud, latitud] en números."]}
+
+
+def test_every_admin_export_survives_the_payloads(client, root, api_data, payload_interventions):
+    """Every model's admin export, both formats, with the payloads in text, JSON and
+    timestamp fields (a task run's error and log, an import's file name and errors)."""
+    from django.contrib import admin
+    from django.utils import timezone
+
+    from interventions.models import ImportBatch
+    from modeling.models import TaskKind, TaskRun
+
+    TaskRun.objects.create(kind=TaskKind.SCORE, error="=1+1\x07", log=["@SUM(A1)", "a\x07b"],
+                           started_at=timezone.now())
+    ImportBatch.objects.create(source="test-source", file_name="-2+3.csv", errors=[{"message": "\tx\x07"}])
+    client.force_login(root)
+    models = [m for m in admin.site._registry if m._meta.app_label in ("interventions", "modeling")]
+    assert TaskRun in models and ImportBatch in models and Intervention in models
+    for model in models:
+        ids = list(model.objects.values_list("pk", flat=True)[:50]) or [0]
+        text = _admin_export(client, model, "0", ids).content.decode("utf-8")
+        for row in csv.reader(io.StringIO(text, newline="")):
+            _assert_inert_text(row)
+        sheet = openpyxl.load_workbook(io.BytesIO(_admin_export(client, model, "1", ids).content)).active
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"], model
+        _assert_inert_text(c.value for c in cells)
+        assert "\x07" not in text and not any("\x07" in str(c.value) for c in cells), model
