@@ -68,8 +68,10 @@ def _blockers(exc):
     counts = {}
     for obj in objects:
         counts[obj._meta] = counts.get(obj._meta, 0) + 1
+    # Sorted by name: the collector's order is not stable between runs.
     return ", ".join(
-        f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()
+        f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}"
+        for meta, n in sorted(counts.items(), key=lambda item: str(item[0].verbose_name))
     )
 
 
