@@ -5,6 +5,7 @@ The environment is read here and only here. Every value has a safe default excep
 project folder (written by ``bin/demo`` for local development, never committed) is
 read first; real environment variables win over it.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "import_export",
+    "axes",
     "healthplanner",
     "interventions",
     "modeling",
@@ -66,12 +68,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale (its 429 speaks the client's language), before any authentication.
+    "healthplanner.api.middleware.FailedAuthenticationThrottleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last but Prometheus's, as django-axes asks: turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -120,6 +126,66 @@ DATABASE_IS_POSTGRES = "postgresql" in DATABASES["default"]["ENGINE"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# --- Cache: shared by every process when REDIS_URL is set ----------------------------
+# The API's throttles, the failed-authentication throttle and django-axes count in this
+# cache (axes also in the database). With several gunicorn workers or hosts it must be
+# shared: set REDIS_URL (redis://host:6379/0) in production. Without it (the demo) each
+# process keeps its own local-memory cache, and every count is per process.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="healthplanner")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                # clear() removes this site's keys only, not the whole Redis database.
+                "CLIENT_CLASS": "healthplanner.cache.PrefixClearClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
+    }
+    # Redis unreachable: the cache reads as empty (and logs it) instead of failing the
+    # request; the throttles then let requests through until it is back.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "healthplanner",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
+
+# --- Sign-in: admin login lockout (django-axes) ---------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that
+# username is locked out from that address for AXES_COOLOFF_MINUTES (429, in Spanish).
+# Attempts are kept in the database (shared by every process, listed in the admin under
+# "Axes"). Unlock: `manage.py axes_reset_username USERNAME` (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "healthplanner.security.client_address"
+AXES_LOCKOUT_CALLABLE = "healthplanner.security.lockout_response"
+AXES_COOLOFF_MESSAGE = _(
+    "Too many failed sign-in attempts: this account is locked for a while from your address. "
+    "Try again later, or ask an administrator to unlock it."
+)
+AXES_PERMALOCK_MESSAGE = AXES_COOLOFF_MESSAGE
+# How many reverse proxies stand in front of gunicorn and append to X-Forwarded-For (0: the
+# client's address is the connection's). The API's throttles and the lockout read the client
+# address this way; a client cannot choose its own address by sending the header.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -195,7 +261,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
+        # Failed authentications (a wrong or unknown token) per client address: past it,
+        # every API request from that address gets a 429 until the window ends.
+        "auth_failure": env.str("API_THROTTLE_AUTH_FAILURES", default="30/minute"),
     },
+    "NUM_PROXIES": NUM_PROXIES,
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 SPECTACULAR_SETTINGS = {

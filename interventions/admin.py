@@ -1,7 +1,12 @@
 """The Django admin that staff work in: thin classes, logic lives in services."""
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,7 +23,8 @@ from .models import (
     PartnerMember,
 )
 from .partner_scope import is_partner_scoped
-from .selectors import intervention_overlaps
+from .selectors import intervention_list, intervention_overlaps
+from .services.users import partner_admin_access_check
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -49,7 +55,41 @@ class BaseAdmin(ExportActionMixin, SimpleHistoryAdmin):
     list_per_page = 50
 
 
-class InterventionInline(admin.TabularInline):
+class PartnerScopeMixin:
+    """The API's partner scope in the admin, for a model whose API list is scoped.
+
+    A partner's account never has admin access (``services/users.py``); should one be
+    saved around that check, it still sees here only what the API shows it: the changelist,
+    its filters and actions, the export (which reads the changelist's queryset), the change
+    and history pages and the inlines all go through :meth:`scope_queryset`."""
+
+    def scope_queryset(self, request, queryset):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scope_queryset(request, super().get_queryset(request))
+
+    def _in_scope_or_404(self, request, object_id):
+        # History of a deleted object stays readable for staff; a scoped user sees only
+        # the history of an object it can see now.
+        if is_partner_scoped(request.user) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class InterventionScopeMixin(PartnerScopeMixin):
+    def scope_queryset(self, request, queryset):
+        return intervention_list(user=request.user, queryset=queryset)
+
+
+class InterventionInline(InterventionScopeMixin, admin.TabularInline):
     model = Intervention
     extra = 0
     fields = ("intervention_type", "partner", "status", "start_date", "end_date", "budget_pen", "beneficiaries")
@@ -110,8 +150,27 @@ class InterventionTypeAdmin(BaseAdmin):
     autocomplete_fields = ("indicator", "coverage_indicator")
 
 
+class PartnerMemberForm(forms.ModelForm):
+    """A staff account cannot become a partner's member (services/users.py)."""
+
+    class Meta:
+        model = PartnerMember
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        user = cleaned.get("user") or getattr(self.instance, "user", None)
+        if user is not None and (self.instance.pk is None or "user" in self.changed_data):
+            try:
+                partner_admin_access_check(user=user, has_partner=True)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.messages, code="partner_staff") from None
+        return cleaned
+
+
 class PartnerMemberInline(admin.TabularInline):
     model = PartnerMember
+    form = PartnerMemberForm
     extra = 0
     autocomplete_fields = ("user",)
 
@@ -126,6 +185,7 @@ class PartnerAdmin(BaseAdmin):
 
 @admin.register(PartnerMember)
 class PartnerMemberAdmin(BaseAdmin):
+    form = PartnerMemberForm
     list_display = ("user", "partner")
     list_filter = ("partner",)
     search_fields = ("user__username", "user__email", "partner__name", "partner__acronym")
@@ -151,7 +211,7 @@ class OverlapFilter(admin.SimpleListFilter):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(BaseAdmin):
+class InterventionAdmin(InterventionScopeMixin, BaseAdmin):
     list_display = (
         "intervention_type", "community", "partner", "status", "start_date", "end_date", "budget_pen",
         "beneficiaries",
@@ -249,6 +309,7 @@ User = get_user_model()
 
 class UserPartnerInline(admin.StackedInline):
     model = PartnerMember
+    form = PartnerMemberForm
     can_delete = True
     extra = 0
     max_num = 1
@@ -259,8 +320,25 @@ class UserPartnerInline(admin.StackedInline):
 admin.site.unregister(User)
 
 
+class PartnerAwareUserChangeForm(UserChangeForm):
+    """Refuses staff status for a partner's account (services/users.py)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            partner_admin_access_check(
+                user=self.instance,
+                is_staff=cleaned.get("is_staff", self.instance.is_staff),
+                groups=cleaned["groups"] if "groups" in cleaned else None,
+            )
+        except ValidationError as exc:
+            self.add_error("is_staff" if "is_staff" in self.fields else None, exc)
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = PartnerAwareUserChangeForm
     inlines = [*BaseUserAdmin.inlines, UserPartnerInline]
 
 

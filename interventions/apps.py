@@ -6,3 +6,6 @@ class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = _("Communities and interventions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from interventions.admin import CommunityDepartmentFilter
+from interventions.admin import CommunityDepartmentFilter, PartnerScopeMixin
 
 from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
+from .selectors import plan_list
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
 from .services.evaluation import BASELINES
@@ -284,7 +285,7 @@ class PlanItemInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
+class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "total_cases_averted", "region",
                     "equity_weight", "model_version", "created_by", "created_at")
     list_filter = ("status", "model_version")
@@ -298,6 +299,10 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
                        "cases_averted_lower", "cases_averted_upper", "objective", "budget_curve_chart", "partner",
                        "created_by", "created_at", "computed_at")
+
+    def scope_queryset(self, request, queryset):
+        # As the API: a partner's own scenarios and the directorate's plans.
+        return plan_list(user=request.user, queryset=queryset)
 
     def get_urls(self):
         from django.urls import path
