@@ -67,7 +67,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = (StatusFilter,)
     list_select_related = ("user",)
     search_fields = ("user__username",)
-    autocomplete_fields = ("user",)
     actions = ["revoke"]
     issued_template = "admin/healthplanner/apitoken/issued.html"
 
