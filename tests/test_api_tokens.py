@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -135,6 +136,7 @@ def test_the_admin_issues_lists_and_revokes_without_showing_keys(client, superus
     response = client.post(ADMIN, {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 302
     assert list(ApiToken.objects.filter(user=partner)) == [expired]
+    assert LogEntry.objects.filter(action_flag=DELETION, object_repr=str(token), user=superuser).exists()
     assert client_with(key).get(URL).status_code == 401
 
 
