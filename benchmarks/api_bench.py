@@ -36,14 +36,14 @@ import django, json
 django.setup()
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
+from healthplanner.tokens import api_token_create
 from interventions import roles
 from interventions.models import IndicatorValue
 from interventions.seed.demo import seed_demo
 summary = seed_demo(seed=2017, departments={departments})
 user, _ = get_user_model().objects.get_or_create(username="bench-analyst")
 user.groups.add(Group.objects.get(name=roles.ANALYSTS))
-token, _ = Token.objects.get_or_create(user=user)
+key = api_token_create(user=user).key
 from modeling.models import CommunityScore, ModelStatus, ModelVersion
 from modeling.services.runs import run_now
 if not ModelVersion.objects.filter(status=ModelStatus.ACTIVE, target__code="stunting_u5_pct").exists():
@@ -55,7 +55,7 @@ version = ModelVersion.objects.get(status=ModelStatus.ACTIVE, target__code="stun
 if not CommunityScore.objects.filter(version=version).exists():
     score = run_now(kind="score", model_version=version)
     assert score.status == "succeeded", score.error
-print(json.dumps({{"token": token.key, "values": IndicatorValue.objects.count(), "changed": summary.changed,
+print(json.dumps({{"token": key, "values": IndicatorValue.objects.count(), "changed": summary.changed,
                   "scores": CommunityScore.objects.filter(version=version).count()}}))
 """
 

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prometheus",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -235,7 +235,7 @@ X_FRAME_OPTIONS = "DENY"
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "healthplanner.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reading needs view_<model>, writing add/change/delete (healthplanner/api/permissions.py).
@@ -268,6 +268,16 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires after
+# API_TOKEN_TTL_DAYS (healthplanner/tokens.py issues and revokes them).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, at least 1.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"PlanStatusEnum": "modeling.models.PlanStatus"},
     "TITLE": "healthplanner API",

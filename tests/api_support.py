@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from healthplanner.tokens import api_token_create
 from interventions import roles
 from interventions.choices import IndicatorCategory, InterventionCategory, PartnerKind, TargetGroup
 from interventions.models import (
@@ -124,7 +124,7 @@ def client_for(user=None, *, token=True):
     client = APIClient()
     if user is not None:
         if token:
-            key = Token.objects.get_or_create(user=user)[0].key
+            key = api_token_create(user=user).key
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client.force_login(user)

@@ -1,4 +1,6 @@
 """The API permission matrix: every role × every endpoint × every method, exact codes."""
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -172,19 +174,20 @@ def test_session_authentication_works_and_needs_csrf(editor, api_data):
 
 
 def test_tokens_issued_and_revoked_in_the_admin(client, superuser, partner_a_user, api_data):
-    from rest_framework.authtoken.models import Token
+    from healthplanner.models import ApiToken
 
     client.force_login(superuser)
-    response = client.post("/admin/authtoken/tokenproxy/add/", {"user": partner_a_user.pk})
-    assert response.status_code == 302, response.content[:2000]
-    key = Token.objects.get(user=partner_a_user).key
+    response = client.post("/admin/healthplanner/apitoken/add/", {"user": partner_a_user.pk, "ttl_days": 30})
+    assert response.status_code == 200, response.content[:2000]
+    key = re.search(r'id="api-token-key"[^>]*>([0-9a-f]{64})<', response.content.decode()).group(1)
     api = client_for(None)
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/interventions/").status_code == 200
 
-    response = client.post(f"/admin/authtoken/tokenproxy/{partner_a_user.pk}/delete/", {"post": "yes"})
+    token = ApiToken.objects.get(user=partner_a_user)
+    response = client.post("/admin/healthplanner/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert response.status_code == 302
-    assert not Token.objects.filter(user=partner_a_user).exists()
+    assert not ApiToken.objects.filter(user=partner_a_user).exists()
     response = api.get("/api/v1/interventions/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"

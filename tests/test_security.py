@@ -12,10 +12,10 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from healthplanner.api.throttling import MSG_AUTH_THROTTLED
+from healthplanner.tokens import api_token_create
 from tests.api_support import *  # noqa: F401,F403
 from tests.api_support import client_for
 
@@ -121,7 +121,7 @@ def test_after_the_limit_the_address_gets_the_apis_429_with_retry_after(five_fai
     assert 0 < wait <= 3600
     assert body == {"status": 429, "code": "throttled", "detail": str(MSG_AUTH_THROTTLED % {"wait": wait})}
     # Even a valid token from that address waits: a guess must not learn it was right.
-    key = Token.objects.create(user=editor).key
+    key = api_token_create(user=editor).key
     assert client.get("/api/v1/indicators/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 429
     # Claiming another address in X-Forwarded-For does not help (no proxy is configured) …
     assert _guess(client, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
@@ -142,7 +142,7 @@ def test_the_429_speaks_spanish(five_failures, api_data):
 
 def test_missing_credentials_and_successes_do_not_count(five_failures, editor, api_data):
     client = APIClient()
-    key = Token.objects.create(user=editor).key
+    key = api_token_create(user=editor).key
     for _ in range(8):
         assert client.get("/api/v1/indicators/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
         # No credentials at all is "not authenticated", not a failed guess.

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
+
+from healthplanner.tokens import api_token_create
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +49,7 @@ def _get(port, key):
 def test_one_token_gets_one_rate_across_two_gunicorn_workers(tmp_path, editor):
     if "postgresql" not in connection.settings_dict["ENGINE"]:
         pytest.skip("gunicorn's workers need a database server they can share (PostgreSQL)")
-    key = Token.objects.create(user=editor).key
+    key = api_token_create(user=editor).key
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -2,13 +2,15 @@
 with the one error body; indicator values document their wide layout."""
 import django_filters as filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
 
 from .filters import CommaListFilter, IdListFilter
 from .serializers import ErrorSerializer
 
-__all__ = ["AutoSchema", "CommaListFilterExtension"]
+__all__ = ["AutoSchema", "ApiTokenScheme", "CommaListFilterExtension"]
 
 ERROR_TEXT = {
     "400": "Invalid input: the body's `errors` maps each field to its messages.",
@@ -94,3 +96,16 @@ class CommaListFilterExtension(DjangoFilterExtension):
             filter_field = filters.CharFilter(field_name=filter_field.field_name, method=filter_field.method,
                                               label=filter_field.label, required=filter_field.extra["required"])
         return super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The hashed, expiring tokens (``authentication.ApiTokenAuthentication``) take the
+    header DRF's tokens took, so the document keeps DRF's ``tokenAuth`` scheme."""
+
+    target_class = "healthplanner.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None),
+        )
