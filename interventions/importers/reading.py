@@ -250,6 +250,7 @@ class Table:
     decimal: str = "."
     errors: list[CellError] = field(default_factory=list)
     missing_markers: int = 0  # cells such as "NA", "-" or ".." read as missing (cells.parse_numbers)
+    missing_values: int = 0  # cells of a column of values read as missing: empty or a marker
 
     def error(self, row, column, problem):
         self.errors.append(CellError(self.file, int(row) if row is not None else None, column, str(problem)))

@@ -16,11 +16,11 @@ from . import messages as M
 from .limits import CHECK_EVERY_ROWS, ImportLimits
 from .reading import CellError, FileProblem
 
-__all__ = ["csv_grid", "xls_grid", "xlsx_grid"]
+__all__ = ["csv_grid", "unpacked_size", "xls_grid", "xlsx_grid"]
 
 _ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
-# The start of a row or a cell element in a sheet's XML (any namespace prefix).
-_TAG = re.compile(rb"<(?:\w+:)?(row|c)[\s/>]")
+# A sheet's root element, with the namespace prefix its elements carry (usually none).
+_ROOT = re.compile(rb"<(\w+:)?worksheet[\s>]")
 _SCAN_CHUNK = 1024 * 1024
 _SCAN_OVERLAP = 32
 
@@ -36,33 +36,47 @@ def _check_time(name: str, limits: ImportLimits) -> None:
 
 # --- XLSX ----------------------------------------------------------------------------
 
+def _cells_in(data: bytes, prefix: bytes) -> int:
+    return sum(data.count(b"<" + prefix + b"c" + end) for end in (b" ", b">", b"/"))
+
+
 def _scan_sheet(archive: zipfile.ZipFile, member: str, name: str, limits: ImportLimits) -> int:
     """Count the rows and cells of a sheet's XML while unpacking it in chunks (nothing is
     kept): a row of ten million cells is refused before any parser builds it. Returns the
     number of rows."""
     rows = cells = in_row = widest = 0
+    prefix, row_tag = None, None
+    # A row can only be too wide where its cells take this many bytes (a cell is 4 at least).
+    wide = 4 * limits.max_columns
     tail = b""
     with archive.open(member) as stream:
         while True:
             chunk = stream.read(_SCAN_CHUNK)
             buffer = tail + chunk
+            if prefix is None:
+                found = _ROOT.search(buffer)
+                prefix = found.group(1) or b"" if found else b""
+                row_tag = re.compile(rb"<" + re.escape(prefix) + rb"row[\s/>]")
             # A tag cut by the chunk's end is counted with the next chunk.
-            limit = max(0, len(buffer) - _SCAN_OVERLAP) if chunk else len(buffer)
-            for match in _TAG.finditer(buffer):
-                if match.start() >= limit:
-                    break
-                if match.group(1) == b"row":
-                    rows += 1
-                    in_row = 0
-                else:
-                    cells += 1
-                    in_row += 1
+            cut = buffer.rfind(b"<") if chunk else len(buffer)
+            if cut < len(buffer) - _SCAN_OVERLAP:
+                cut = len(buffer)
+            start = 0
+            for match in row_tag.finditer(buffer, 0, cut):
+                if start == 0 or match.start() - start > wide:
+                    in_row += _cells_in(buffer[start:match.start()], prefix)
                     widest = max(widest, in_row)
+                rows += 1
+                in_row = 0
+                start = match.start()
+            in_row += _cells_in(buffer[start:cut], prefix)  # the last row goes on in the next chunk
+            widest = max(widest, in_row)
+            cells += _cells_in(buffer[:cut], prefix)
             _problem(name, limits.shape_problem(rows, widest, cells))
             _check_time(name, limits)
             if not chunk:
                 return rows
-            tail = buffer[limit:]
+            tail = buffer[cut:]
 
 
 def _xlsx_value(value):
@@ -73,6 +87,17 @@ def _xlsx_value(value):
     if isinstance(value, str) and (value == "" or value in _ERROR_CODES):
         return np.nan
     return value
+
+
+def unpacked_size(data: bytes) -> int:
+    """What a file unpacks to: an XLSX's declared sizes summed, other files their length."""
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            return len(data)
+    return len(data)
 
 
 def xlsx_grid(data: bytes, name: str, *, sheet: str | None, limits: ImportLimits, head: int | None = None):
@@ -88,6 +113,17 @@ def xlsx_grid(data: bytes, name: str, *, sheet: str | None, limits: ImportLimits
     # The sizes a zip declares bound what unpacking it yields (zipfile stops there and
     # fails the CRC check), so they are checked before anything is unpacked.
     _problem(name, limits.uncompressed_problem(declared))
+    # Every sheet is counted before openpyxl opens the workbook: opening parses each sheet
+    # that declares no dimension, whichever sheet is read.
+    expected = 1
+    try:
+        for member in archive.namelist():
+            if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+                expected = max(expected, _scan_sheet(archive, member, name, limits))
+    except FileProblem:
+        raise
+    except Exception:  # noqa: BLE001 - a sheet that cannot be unpacked is a damaged workbook
+        raise corrupt from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception:  # noqa: BLE001 - any failure to open means a damaged workbook
@@ -97,13 +133,6 @@ def xlsx_grid(data: bytes, name: str, *, sheet: str | None, limits: ImportLimits
         if sheet is not None and sheet not in sheets:
             _problem(name, str(M.MSG_NO_SHEET % {"sheet": sheet, "sheets": ", ".join(sheets)}))
         worksheet = book[sheet if sheet is not None else sheets[0]]
-        member = getattr(worksheet, "_worksheet_path", None)
-        members = [member] if member in archive.namelist() else [
-            n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        expected = 1
-        if head is None:
-            for member in members:
-                expected = max(expected, _scan_sheet(archive, member, name, limits))
         worksheet.reset_dimensions()  # the declared dimension may lie: read the cells themselves
         grid, cells, widest = [], 0, 0
         for index, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
