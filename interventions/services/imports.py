@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import ImportStage, ImportStatus
 from ..importers import Context, InputFile, run_import
-from ..importers.pipeline import file_sha256
 from ..importers.limits import ImportLimits
+from ..importers.pipeline import file_sha256
 from ..importers.reading import CellError
 from ..importers.sheets import unpacked_size
 from ..importers.uploads import (
