@@ -237,6 +237,7 @@ def test_the_admin_previews_and_confirms_a_large_file_through_the_worker(
         callback()
     page = client.get(reload_url).content.decode()
     assert 'name="confirm"' in page and 'http-equiv="refresh"' not in page
+    assert '<span id="count-missing">1</span>' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(IMPORT_URL, {"token": token, "confirm": "1"})
