@@ -300,6 +300,15 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 # --- Background tasks (django-q2) -----------------------------------------------------
 # timeout < retry, or a long training would be started a second time while running.
+# Imports (docs/importing.md, "Limits"): what one file may hold, checked while it is read,
+# the time one import may take, and the size above which an upload is read by the worker.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=12_000_000)
+IMPORT_TIME_BUDGET_SECONDS = env.int("IMPORT_TIME_BUDGET_SECONDS", default=900)
+IMPORT_WORKER_THRESHOLD_BYTES = env.int("IMPORT_WORKER_THRESHOLD_BYTES", default=2 * 1024 * 1024)
+
 Q_CLUSTER = {
     "name": "healthplanner",
     "orm": "default",

@@ -234,15 +234,15 @@ class InterventionAdmin(InterventionScopeMixin, BaseAdmin):
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ExportActionMixin, admin.ModelAdmin):
     list_display = (
-        "id", "source", "file_name", "status", "dry_run", "user", "started_at", "rows_read", "rows_written",
-        "rows_rejected", "error_count",
+        "id", "source", "file_name", "status", "progress", "dry_run", "user", "started_at", "rows_read",
+        "rows_written", "rows_rejected", "error_count",
     )
     list_filter = ("source", "status", "dry_run")
     search_fields = ("source", "file_name", "sha256")
     list_select_related = ("user",)
     readonly_fields = (
-        "source", "file_name", "sha256", "user", "status", "dry_run", "started_at", "finished_at",
-        "rows_read", "rows_written", "rows_rejected", "error_list", "summary",
+        "source", "file_name", "sha256", "user", "status", "stage", "progress", "task_id", "dry_run", "started_at",
+        "finished_at", "rows_read", "rows_written", "rows_rejected", "error_list", "summary",
     )
     exclude = ("errors",)
     import_export_change_list_template = "admin/interventions/importbatch/change_list.html"

@@ -9,6 +9,7 @@ __all__ = [
     "InterventionCategory",
     "InterventionStatus",
     "PartnerKind",
+    "ImportStage",
     "ImportStatus",
 ]
 
@@ -70,8 +71,19 @@ class PartnerKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")
     SUCCEEDED = "succeeded", _("succeeded")
     FAILED = "failed", _("failed")
     DRY_RUN = "dry_run", _("dry run")
     ROLLED_BACK = "rolled_back", _("rolled back")
+
+
+class ImportStage(models.TextChoices):
+    """Where a running import is (its batch's ``progress`` says how far, in percent)."""
+
+    QUEUED = "queued", _("waiting for the worker")
+    READING = "reading", _("reading the file")
+    CHECKING = "checking", _("checking the values")
+    WRITING = "writing", _("writing")
+    DONE = "done", _("done")

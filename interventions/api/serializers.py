@@ -226,7 +226,8 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportBatch
         fields = [
-            "id", "source", "file_name", "sha256", "user", "status", "dry_run", "started_at", "finished_at",
+            "id", "source", "file_name", "sha256", "user", "status", "stage", "progress", "dry_run", "started_at",
+            "finished_at",
             "rows_read", "rows_written", "rows_rejected", "errors", "summary",
         ]
         read_only_fields = fields

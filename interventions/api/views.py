@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
@@ -205,12 +206,16 @@ def _form_errors(form):
     list=extend_schema(parameters=[FORMAT_PARAMETER]),
     create=extend_schema(
         request={"multipart/form-data": serializers.ImportUploadSerializer},
-        responses={201: serializers.ImportBatchSerializer, 400: serializers.ImportRefusedSerializer},
+        responses={201: serializers.ImportBatchSerializer, 202: serializers.ImportBatchSerializer,
+                   400: serializers.ImportRefusedSerializer},
         description=_(
             "Upload a file with an adapter name or a column mapping; it is read, checked and written "
             "all or nothing by the same importer the admin uses. 201 with the batch when written (or "
             "checked, with dry_run); 400 with every row-level error when refused (the batch is still "
-            "recorded and returned under batch); 413 for a file above the size limit. Needs "
+            "recorded and returned under batch); 202 with the queued batch for a file above the worker "
+            "threshold, which the worker reads: follow Location (the batch) until its status is no longer "
+            "queued or running, its stage and progress say how far it is; 413 for a file above the size "
+            "limit. Needs "
             "interventions.add_importbatch."
         ),
     ),
@@ -251,9 +256,15 @@ class ImportBatchViewSet(BaseViewSet):
         form = ImportForm(data, request.FILES)
         if not form.is_valid():
             raise exceptions.ValidationError(_form_errors(form))
-        batch = import_batch_from_upload(user=request.user, upload=form.cleaned_data["file"],
-                                         options=form.options(), dry_run=dry_run).batch
+        uploaded = import_batch_from_upload(user=request.user, upload=form.cleaned_data["file"],
+                                            options=form.options(), dry_run=dry_run)
+        batch = uploaded.batch
+        if uploaded.queued:
+            batch.refresh_from_db()
         body = serializers.ImportBatchSerializer(batch, context=self.get_serializer_context()).data
+        if uploaded.queued and batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+            location = reverse("importbatch-detail", args=[batch.pk], request=request)
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
         if batch.status == ImportStatus.FAILED:
             # Not raised: the batch row stays recorded (no rollback), with every error.
             return Response({

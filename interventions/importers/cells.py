@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 __all__ = ["MISSING_MARKERS", "check_text", "is_formula", "parse_numbers"]
 
 # What statistics offices and spreadsheets write for "no value" (compared lower-case,
-# spaces removed): read as missing and counted, never as an error nor a number.
+# spaces removed): read as missing and counted where a value may be missing, an error where
+# one is required, never a number.
 MISSING_MARKERS = frozenset({"na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "—", "–", "..", "...", "…",
                              "nd", "n.d.", "s/d", "s.d.", "sd", "sindato", "sin dato", "#n/a", "#n/d"})
 
@@ -42,14 +43,18 @@ def _clean_number_text(text: str, decimal: str) -> str:
 
 
 def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bool = False,
-                  rows=None) -> pd.Series:
+                  rows=None, count_missing: bool = False) -> pd.Series:
     """The column as floats (NaN where empty); every unreadable cell is recorded as an
-    error on ``table``. ``whole`` asks for integers. Missing-value markers (``NA``, ``-``,
-    ``..``, …) are NaN, counted on ``table.missing_markers``, and not an error even where a
-    value is required (the row then carries no value)."""
+    error on ``table``. ``whole`` asks for integers.
+
+    Where a value may be missing (``required=False``), empty cells and missing-value
+    markers (``NA``, ``null``, ``-``, ``..``, …, case and spaces ignored) are NaN, the
+    markers counted on ``table.missing_markers``; with ``count_missing`` (a column of
+    values) every missing cell is also counted on ``table.missing_values``. Where a value
+    is required, an empty cell and a marker are errors."""
     series = table.frame[column] if rows is None else table.frame.loc[rows, column]
     missing = series.isna()
-    marked = pd.Series(False, index=series.index)  # missing by a marker: never "required"
+    marked = pd.Series(False, index=series.index)  # missing by a marker (an error where required)
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.astype(float)
     else:
@@ -63,7 +68,8 @@ def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bo
             texts = series[pending].astype(str).str.strip()
             marker = texts.str.lower().str.replace(" ", "", regex=False).isin(
                 {m.replace(" ", "") for m in MISSING_MARKERS})
-            table.missing_markers += int(marker.sum())
+            if not required:
+                table.missing_markers += int(marker.sum())
             marked.loc[marker.index[marker]] = True
             blank = (texts == "") | marker
             missing = missing.copy()
@@ -76,7 +82,9 @@ def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bo
     else:
         fractional = None
     empty = missing & ~marked
-    if bad.any() or (fractional is not None and fractional.any()) or (required and empty.any()):
+    if count_missing:
+        table.missing_values += int(missing.sum())
+    if bad.any() or (fractional is not None and fractional.any()) or (required and missing.any()):
         for row in series.index[bad]:
             text = str(series[row]).strip()
             message = M.MSG_FORMULA if is_formula(text) else M.MSG_NOT_A_NUMBER
@@ -87,6 +95,8 @@ def parse_numbers(table: Table, column: str, *, required: bool = True, whole: bo
         if required:
             for row in series.index[empty]:
                 table.error(row, column, M.MSG_EMPTY_CELL)
+            for row in series.index[marked]:
+                table.error(row, column, M.MSG_MISSING_REQUIRED % {"text": str(series[row]).strip()})
         values = values.where(~bad & ~(fractional if fractional is not None else False))
     return values
 

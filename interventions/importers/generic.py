@@ -44,6 +44,12 @@ def _indicator_codes(table: Table, column: str) -> pd.Series:
     return codes
 
 
+def _missing_notes(table: Table) -> dict:
+    """The summary's count of values read as missing (empty cells and markers such as
+    ``NA``, ``-``, ``..``), and of the markers among them."""
+    return {"missing_values": table.missing_values, "missing_markers": table.missing_markers}
+
+
 class GenericAdapter(Adapter):
     """``columns`` maps a file column to an indicator code (wide format); ``scale``
     multiplies an indicator's values (e.g. 100 for shares written as 0–1)."""
@@ -84,14 +90,14 @@ class GenericAdapter(Adapter):
         codes = normalise_codes(table, c_code, known=context.communities)
         indicators = _indicator_codes(table, c_ind)
         year = parse_numbers(table, c_year, whole=True)
-        value = parse_numbers(table, c_value)
+        value = parse_numbers(table, c_value, required=False, count_missing=True)
         lower = parse_numbers(table, optional["lower"], required=False) if optional["lower"] else np.nan
         upper = parse_numbers(table, optional["upper"], required=False) if optional["upper"] else np.nan
         n = np.nan
         if optional["sample_size"]:
             n = parse_numbers(table, optional["sample_size"], required=False, whole=True)
         plan = ImportPlan(rows_read=len(table.frame), errors=table.errors,
-                          notes={"missing_markers": table.missing_markers} if table.missing_markers else {})
+                          notes=_missing_notes(table))
         if table.errors:
             return plan
         frame = pd.DataFrame({
@@ -119,13 +125,13 @@ class GenericAdapter(Adapter):
         frames = []
         for column, indicator in self.columns.items():
             c_value = table.find(column)
-            value = parse_numbers(table, c_value, required=False)
+            value = parse_numbers(table, c_value, required=False, count_missing=True)
             frame = pd.DataFrame({"community_id": ids, "indicator": indicator, "year": self.year, "value": value,
                                   "lower": np.nan, "upper": np.nan, "sample_size": np.nan,
                                   "_row": table.frame.index, "_column": c_value, "_key_column": c_code})
             frames.append(frame[frame["value"].notna()])
         plan = ImportPlan(rows_read=len(table.frame), errors=table.errors,
-                          notes={"missing_markers": table.missing_markers} if table.missing_markers else {})
+                          notes=_missing_notes(table))
         if not table.errors:
             plan.values = self._scaled(pd.concat(frames)) if frames else None
         return plan

@@ -53,12 +53,33 @@ MSG_RAGGED_ROW = _(
     "the row has %(cells)s cells but the rows above it have %(expected)s: a separator or a "
     "quote is probably missing or extra."
 )
+MSG_TOO_LARGE_UNCOMPRESSED = _(
+    "the file unpacks to %(size)s MB, more than the %(max)s MB an import may read "
+    "(IMPORT_MAX_UNCOMPRESSED_BYTES); nothing was unpacked. Split it into smaller files."
+)
+MSG_TOO_MANY_ROWS = _(
+    "the file has more than %(max)s rows, the most an import may read (IMPORT_MAX_ROWS); reading "
+    "stopped there. Split it into smaller files."
+)
+MSG_TOO_MANY_COLUMNS = _(
+    "a row has %(columns)s columns, more than the %(max)s an import may read (IMPORT_MAX_COLUMNS); "
+    "reading stopped there."
+)
+MSG_TOO_MANY_CELLS = _(
+    "the file has more than %(max)s cells, the most an import may read (IMPORT_MAX_CELLS); reading "
+    "stopped there. Split it into smaller files."
+)
+MSG_TIME_BUDGET = _(
+    "the import took longer than its time budget of %(seconds)s seconds (IMPORT_TIME_BUDGET_SECONDS) "
+    "and was stopped; nothing was written. Split the file into smaller ones."
+)
 MSG_NOT_JSON = _("the file is not GeoJSON: %(detail)s.")
 MSG_NO_KEY_PROPERTY = _("feature %(row)s has no property “%(column)s” with its UBIGEO code.")
 
 # --- Cell problems -----------------------------------------------------------------
 MSG_EMPTY_CELL = _("the cell is empty, but a value is required.")
 MSG_NOT_A_NUMBER = _("“%(text)s” is not a number.")
+MSG_MISSING_REQUIRED = _("“%(text)s” marks a missing value, but a value is required here.")
 MSG_NUL_CHARACTER = _("this line holds a NUL character (byte 0) inside a cell: the file is refused rather than read "
                       "wrongly (a cell “12<NUL>5” would be read as 12).")
 MSG_NOT_A_WHOLE_NUMBER = _("“%(text)s” is not a whole number.")

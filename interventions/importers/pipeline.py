@@ -11,15 +11,16 @@ from django.utils import timezone
 
 from healthplanner.metrics import record_import_rows
 
-from ..choices import ImportStatus
+from ..choices import ImportStage, ImportStatus
 from ..models import ImportBatch
 from . import messages as M
 from .base import Adapter, Context, ImportPlan
 from .checks import Rejected, check_values
+from .limits import ImportLimits
 from .reading import MAX_ERRORS_KEPT, CellError, FileProblem, InputFile
 from .writers import write_communities, write_values
 
-__all__ = ["run_import"]
+__all__ = ["file_sha256", "run_import"]
 
 
 class _DryRun(Exception):
@@ -28,7 +29,7 @@ class _DryRun(Exception):
         self.counts = counts
 
 
-def _sha256(data: bytes) -> str:
+def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -44,18 +45,60 @@ def metric_source(adapter) -> str:
     return adapter.name if PERU_ADAPTERS.get(adapter.name) is adapter else GENERIC_METRIC_SOURCE
 
 
+# How the progress percent is shared between the stages of an import.
+READ_SHARE, CHECK_SHARE = 70, 85
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+def _progress_recorder(batch: ImportBatch):
+    """A callback that records the reading's progress on the batch row (at most once a
+    second: a worker's progress is read by the admin and the API while it runs)."""
+    last = [0.0]
+
+    def record(fraction: float):
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_SECONDS:
+            last[0] = now
+            batch.progress = int(fraction * READ_SHARE)
+            ImportBatch.objects.filter(pk=batch.pk).update(progress=batch.progress, stage=ImportStage.READING)
+
+    return record
+
+
+def _stage(batch: ImportBatch, stage: str, progress: int) -> None:
+    batch.stage, batch.progress = stage, progress
+    ImportBatch.objects.filter(pk=batch.pk).update(stage=stage, progress=progress)
+
+
+def _check_budget(limits: ImportLimits, file_name: str) -> None:
+    problem = limits.time_problem()
+    if problem:
+        raise FileProblem(CellError(file_name, None, None, problem))
+
+
 def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = False,
-               context: Context | None = None) -> ImportBatch:
-    """Read, check and write one file, all or nothing; returns its ImportBatch.
+               context: Context | None = None, batch: ImportBatch | None = None,
+               limits: ImportLimits | None = None) -> ImportBatch:
+    """Read, check and write one file, all or nothing, within ``limits`` (the settings'
+    by default: sizes, rows, columns, cells, time); returns its ImportBatch.
 
     The batch row is written outside the data transaction so that a refused file still
-    leaves its record (status ``failed`` with every error)."""
+    leaves its record (status ``failed`` with every error). ``batch``: a queued batch to
+    run (the worker's); its stage and progress are kept up to date while it runs."""
     context = context or Context()
     started = time.monotonic()
-    batch = ImportBatch.objects.create(
-        source=adapter.name, file_name=file.name[:255], sha256=_sha256(file.data),
-        user=user if user is not None and user.pk else None, dry_run=dry_run,
-    )
+    if batch is None:
+        batch = ImportBatch.objects.create(
+            source=adapter.name, file_name=file.name[:255], sha256=file_sha256(file.data),
+            user=user if user is not None and user.pk else None, dry_run=dry_run,
+        )
+    else:
+        batch.status, batch.stage, batch.progress = ImportStatus.RUNNING, ImportStage.READING, 0
+        batch.sha256, batch.dry_run = file_sha256(file.data), dry_run
+        batch.save(update_fields=["status", "stage", "progress", "sha256", "dry_run"])
+    limits = limits or ImportLimits.from_settings()
+    limits.progress = _progress_recorder(batch)
+    file.limits = limits
     counts = {}
     errors: list[CellError] = []
     rejected_count = None
@@ -65,9 +108,11 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
         counts["read_seconds"] = round(time.monotonic() - started, 3)
         errors = list(plan.errors)
         if not errors:
+            _check_budget(limits, file.name)
+            _stage(batch, ImportStage.CHECKING, READ_SHARE)
             with transaction.atomic():
                 counts.update(_apply(plan, batch=batch, source=adapter.value_source or adapter.name,
-                                     user=user, context=context, file_name=file.name))
+                                     user=user, context=context, file_name=file.name, limits=limits))
                 if dry_run:
                     raise _DryRun(counts)
                 commit_started = time.monotonic()
@@ -87,6 +132,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
         context.refresh()
 
     batch.finished_at = timezone.now()
+    batch.stage, batch.progress = ImportStage.DONE, 100
     batch.rows_read = plan.rows_read
     if errors:
         batch.status = ImportStatus.FAILED
@@ -113,7 +159,7 @@ def run_import(*, adapter: Adapter, file: InputFile, user=None, dry_run: bool = 
 
 # --- Applying a plan ----------------------------------------------------------------
 
-def _apply(plan: ImportPlan, *, batch, source, user, context, file_name) -> dict:
+def _apply(plan: ImportPlan, *, batch, source, user, context, file_name, limits) -> dict:
     counts = {}
     if plan.communities is not None:
         counts.update(write_communities(plan, batch=batch, user=user, file_name=file_name))
@@ -122,6 +168,7 @@ def _apply(plan: ImportPlan, *, batch, source, user, context, file_name) -> dict
         started = time.monotonic()
         frame = check_values(plan.values, context=context, file_name=file_name)
         counts["check_seconds"] = round(time.monotonic() - started, 3)
+        _check_budget(limits, file_name)
         started = time.monotonic()
         counts.update(write_values(frame=frame, source=source, batch=batch, user=user))
         counts["write_seconds"] = round(time.monotonic() - started, 3)

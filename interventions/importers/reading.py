@@ -9,7 +9,6 @@ file, the row as a spreadsheet shows it and the column.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import messages as M
+from .limits import ImportLimits
 
 __all__ = [
     "CellError",
@@ -74,6 +74,8 @@ class InputFile:
     data: bytes
     base: str | None = None  # folder path or URL of the source layout root
     relpath: str | None = None
+    # The bounds it is read within (run_import sets them; the settings' otherwise).
+    limits: ImportLimits | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_path(cls, path, *, base=None, relpath=None) -> InputFile:
@@ -156,13 +158,19 @@ def _delimiter(text: str) -> str:
         return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
-def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) -> tuple[pd.DataFrame, str]:
-    """All cells of the file (or sheet) as objects, no header interpretation.
+def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0,
+              head: int | None = None) -> tuple[pd.DataFrame, str]:
+    """All cells of the file (or sheet) as objects, no header interpretation, read within
+    the file's limits (``file.limits``, or the settings'); ``head`` reads only the first
+    rows (a preview).
 
     Returns the grid and the decimal separator its text numbers use. The grid's index
     is the spreadsheet row number (1-based).
     """
+    from .sheets import csv_grid, xls_grid, xlsx_grid
+
     name = file.name
+    limits = file.limits or ImportLimits.from_settings()
     if not file.data or not file.data.strip():
         raise FileProblem(CellError(name, None, None, str(M.MSG_EMPTY_FILE)))
     kind = _kind(file.data, name)
@@ -170,27 +178,16 @@ def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) 
         raise FileProblem(CellError(name, None, None, str(M.MSG_CORRUPT_XLSX)))
     if kind == "bad-xls":
         raise FileProblem(CellError(name, None, None, str(M.MSG_CORRUPT_XLS)))
-    if kind in ("xlsx", "xls"):
-        engine = "openpyxl" if kind == "xlsx" else "xlrd"
-        try:
-            book = pd.ExcelFile(io.BytesIO(file.data), engine=engine)
-        except Exception:  # noqa: BLE001 - any failure to open means a damaged workbook
-            raise FileProblem(CellError(
-                name, None, None, str(M.MSG_CORRUPT_XLSX if kind == "xlsx" else M.MSG_CORRUPT_XLS)
-            )) from None
-        sheets = book.sheet_names
-        if sheet is not None and sheet not in sheets:
-            raise FileProblem(CellError(name, None, None, str(
-                M.MSG_NO_SHEET % {"sheet": sheet, "sheets": ", ".join(sheets)})))
-        try:
-            grid = book.parse(sheet if sheet is not None else sheets[0], header=None, dtype=object,
-                              keep_default_na=False, na_values=[""])
-        except Exception:  # noqa: BLE001
-            raise FileProblem(CellError(
-                name, None, None, str(M.MSG_CORRUPT_XLSX if kind == "xlsx" else M.MSG_CORRUPT_XLS)
-            )) from None
+    if kind == "xlsx":
+        grid = xlsx_grid(file.data, name, sheet=sheet, limits=limits, head=head)
+        decimal = "."
+    elif kind == "xls":
+        grid = xls_grid(file.data, name, sheet=sheet, limits=limits, head=head)
         decimal = "."
     else:
+        problem = limits.uncompressed_problem(len(file.data))
+        if problem:
+            raise FileProblem(CellError(name, None, None, problem))
         text = _decode(file.data, name)
         nul = text.find("\x00")
         if nul >= 0:  # the CSV reader would cut the cell there ("12<NUL>5" read as 12)
@@ -199,10 +196,7 @@ def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) 
             raise FileProblem(CellError(name, None, None, str(M.MSG_EMPTY_FILE)))
         delimiter = _delimiter(text)
         try:
-            grid = pd.read_csv(
-                io.StringIO(text), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                na_values=[""], skip_blank_lines=False, engine="c", quotechar='"',
-            )
+            grid = csv_grid(text, name, delimiter=delimiter, limits=limits, head=head)
         except pd.errors.ParserError as exc:
             found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
             if found:
@@ -216,7 +210,6 @@ def read_grid(file: InputFile, *, sheet: str | None = None, skip_rows: int = 0) 
     grid.index = pd.RangeIndex(1, len(grid) + 1)
     if skip_rows:
         grid = grid.iloc[skip_rows:]
-    # Drop the fully empty rows at the end (spreadsheets keep them).
     return grid, decimal
 
 
@@ -257,6 +250,7 @@ class Table:
     decimal: str = "."
     errors: list[CellError] = field(default_factory=list)
     missing_markers: int = 0  # cells such as "NA", "-" or ".." read as missing (cells.parse_numbers)
+    missing_values: int = 0  # cells of a column of values read as missing: empty or a marker
 
     def error(self, row, column, problem):
         self.errors.append(CellError(self.file, int(row) if row is not None else None, column, str(problem)))

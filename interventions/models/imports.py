@@ -5,7 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import ImportStatus
+from ..choices import ImportStage, ImportStatus
 
 __all__ = ["source_validator", "ImportBatch"]
 
@@ -33,6 +33,12 @@ class ImportBatch(models.Model):
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.RUNNING
     )
     dry_run = models.BooleanField(_("dry run"), default=False)
+    stage = models.CharField(_("stage"), max_length=12, choices=ImportStage.choices, default=ImportStage.READING)
+    progress = models.PositiveSmallIntegerField(
+        _("progress"), default=0, help_text=_("How far the import is, in percent (100 once it has finished).")
+    )
+    task_id = models.CharField(_("worker task"), max_length=64, blank=True,
+                               help_text=_("The django-q2 task that reads a large upload (empty when read at once)."))
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)

@@ -61,8 +61,9 @@ CASES = [
      3, "ubigeo", "MSG_EMPTY_CELL", {}),
     ("text_in_numeric.csv", (GOOD_HEADER + "010101,poverty_pct,2018,abc\n").encode(), {"kind": "long"},
      2, "value", "MSG_NOT_A_NUMBER", {"text": "abc"}),
-    ("empty_value.csv", (GOOD_HEADER + GOOD_ROW + "010102,poverty_pct,2018,\n").encode(), {"kind": "long"},
-     3, "value", "MSG_EMPTY_CELL", {}),
+    # An empty value is no value (read as missing and counted); an empty year is an error.
+    ("empty_year.csv", (GOOD_HEADER + GOOD_ROW + "010102,poverty_pct,,9\n").encode(), {"kind": "long"},
+     3, "year", "MSG_EMPTY_CELL", {}),
     ("infinite_value.csv", (GOOD_HEADER + "010101,poverty_pct,2018,1e400\n").encode(), {"kind": "long"},
      2, "value", "MSG_NOT_A_NUMBER", {"text": "1e400"}),
     ("percent_above_100.csv", (GOOD_HEADER + GOOD_ROW + "010102,poverty_pct,2018,104.5\n").encode(), {"kind": "long"},

@@ -10,6 +10,7 @@ from ...choices import NATIONAL_CODE, Level
 from ...models import geometry_error
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
+from ..limits import ImportLimits
 from ..reading import CellError, FileProblem, InputFile
 from ..ubigeo import normalise_code, read_crosswalk
 
@@ -48,6 +49,10 @@ class BoundariesAdapter(Adapter):
                     "of the 2007 district that contained them, and are flagged.")
 
     def _features(self, file: InputFile):
+        limits = file.limits or ImportLimits.from_settings()
+        problem = limits.uncompressed_problem(len(file.data))
+        if problem:
+            raise FileProblem(CellError(file.name, None, None, problem))
         try:
             doc = json.loads(file.data.decode("utf-8-sig"))
             features = doc["features"]
@@ -56,6 +61,9 @@ class BoundariesAdapter(Adapter):
             raise FileProblem(CellError(file.name, None, None, message)) from None
         if not features:
             raise FileProblem(CellError(file.name, None, None, str(M.MSG_EMPTY_FILE)))
+        problem = limits.shape_problem(len(features), 1, len(features)) if isinstance(features, list) else None
+        if problem:
+            raise FileProblem(CellError(file.name, None, None, problem))
         return features
 
     def plan(self, file: InputFile, context: Context) -> ImportPlan:
