@@ -69,9 +69,10 @@ def test_replace_demo_removes_the_demo_then_loads(real_folder):
     amazonas = Community.objects.get(code="01")
     Plan.objects.create(name="on the demo", budget_pen=1000, region=amazonas)  # computed from synthetic data
     out = io.StringIO()
-    call_command("load_peru_data", str(real_folder), "--only", "ubigeo", "--replace-demo", "--no-progress",
-                 stdout=out, stderr=io.StringIO())
-    assert "Synthetic demo data removed first" in out.getvalue()
+    with translation.override("es"):
+        call_command("load_peru_data", str(real_folder), "--only", "ubigeo", "--replace-demo", "--no-progress",
+                     stdout=out, stderr=io.StringIO())
+    assert "Primero se eliminaron los datos sintéticos de demostración" in out.getvalue()
     assert not IndicatorValue.objects.filter(source=DEMO_SOURCE).exists()
     assert not Intervention.objects.exists()
     assert not Partner.objects.filter(name__in=[name for name, _a, _k in DEMO_PARTNERS]).exists()
