@@ -195,7 +195,8 @@ def district_context(profile):
         "budget": number(i.budget_pen, 2) if i.budget_pen is not None else "—",
         "beneficiaries": number(i.beneficiaries, 0) if i.beneficiaries is not None else "—",
     } for i in profile.interventions]
-    return {"profile": profile, "years": years, "all_years": profile.years, "rows": rows, "score": score, "trend": trend, "lines": lines,
+    return {"profile": profile, "years": years, "all_years": profile.years, "rows": rows, "score": score,
+            "trend": trend, "lines": lines,
             "interventions": interventions}
 
 
