@@ -130,7 +130,7 @@ class RunModelsMixin:
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "target", "target_year", "status", "cv_wmae", "best_baseline", "n_rows", "created_at")
+    list_display = ("id", "target", "target_year", "status", "cv_wmae", "best_baseline", "created_at")
     list_filter = ("status", "target", "level", "target_year")
     search_fields = ("target__code", "fingerprint", "file_path")
     list_select_related = ("target", "trained_by")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from interventions.admin import CommunityAdmin
 from interventions.models import Community
@@ -195,9 +196,14 @@ def district_context(profile):
         "budget": number(i.budget_pen, 2) if i.budget_pen is not None else "—",
         "beneficiaries": number(i.beneficiaries, 0) if i.beneficiaries is not None else "—",
     } for i in profile.interventions]
-    return {"profile": profile, "years": years, "all_years": profile.years, "rows": rows, "score": score,
-            "trend": trend, "lines": lines,
-            "interventions": interventions}
+    years_note = ""
+    if len(profile.years) > len(years):
+        years_note = ngettext(
+            "The table shows the latest year; the trend column covers %(first)s–%(last)s.",
+            "The table shows the latest %(count)s years; the trend column covers %(first)s–%(last)s.",
+            len(years)) % {"count": len(years), "first": profile.years[0], "last": profile.years[-1]}
+    return {"profile": profile, "years": years, "years_note": years_note, "rows": rows, "score": score,
+            "trend": trend, "lines": lines, "interventions": interventions}
 
 
 admin.site.unregister(Community)
