@@ -219,5 +219,12 @@ class DistrictCommunityAdmin(CommunityAdmin):
         community = self.get_object(request, object_id)
         if community is not None:
             profile = district_profile(community=community, user=request.user)
+            user = request.user  # each part shows only what the user may view anyway
+            if not user.has_perm("modeling.view_communityscore"):
+                profile.score = None
+            if not user.has_perm("modeling.view_plan"):
+                profile.plan_items = []
+            if not user.has_perm("interventions.view_intervention"):
+                profile.interventions = []
             extra_context = {**(extra_context or {}), "district": district_context(profile)}
         return super().change_view(request, object_id, form_url, extra_context)

@@ -99,3 +99,17 @@ def test_partners_interventions_and_an_unscored_community(client, superuser, sco
     html = _page(client, superuser, department)
     assert "Ningún modelo ha puntuado esta comunidad todavía." in _section(html, "district-score")
     assert 'id="district-rank-department"' not in html
+
+
+def test_each_part_needs_its_own_view_permission(client, django_user_model, scored):
+    from django.contrib.auth.models import Permission
+
+    from .conftest import make_user
+
+    reader = make_user(django_user_model, "reader")
+    reader.user_permissions.add(Permission.objects.get(codename="view_community"))
+    district = PlanItem.objects.filter(plan=scored).order_by("rank").first().community
+    html = _page(client, reader, district)
+    assert "Ningún modelo ha puntuado esta comunidad todavía." in _section(html, "district-score")
+    assert "Ningún plan financia nada aquí." in _section(html, "district-plan-lines")
+    assert "district-trend" not in html and '<svg class="district-spark"' in html
