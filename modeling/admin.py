@@ -10,6 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.admin import CommunityDepartmentFilter, PartnerScopeMixin
 
+# Also registers the community page as a planner reads it (scores, plans) over the domain's.
+from .admin_district import number, value_text
 from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from .selectors import plan_list
 from .services.comparison import plan_compare
@@ -129,8 +131,7 @@ class RunModelsMixin:
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "target", "level", "target_year", "status", "cv_wmae", "best_baseline",
-                    "n_rows", "training_seconds", "trained_by", "created_at")
+    list_display = ("id", "target", "target_year", "status", "cv_wmae", "best_baseline", "created_at")
     list_filter = ("status", "target", "level", "target_year")
     search_fields = ("target__code", "fingerprint", "file_path")
     list_select_related = ("target", "trained_by")
@@ -234,8 +235,7 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
 
 @admin.register(TaskRun)
 class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "kind", "status", "created_at", "started_at", "finished_at", "seconds", "attempts",
-                    "model_version", "plan", "user")
+    list_display = ("id", "kind", "status", "created_at", "seconds", "model_version", "plan")
     list_filter = ("kind", "status")
     search_fields = ("error", "task_id")
     list_select_related = ("model_version__target", "plan", "user")
@@ -256,13 +256,38 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
 
 @admin.register(CommunityScore)
 class CommunityScoreAdmin(ExportActionMixin, admin.ModelAdmin):
-    list_display = ("community", "version", "year", "observed", "predicted", "lower", "upper", "poverty",
-                    "priority", "burden_component", "equity_component", "cost_effectiveness_component")
+    # The priority first, then what it is made of (rounded); the version is a filter.
+    list_display = ("community", "priority_shown", "estimate_shown", "poverty_shown", "burden_shown", "equity_shown",
+                    "cost_effectiveness_shown", "year")
     list_filter = ("version", "community__level", CommunityDepartmentFilter)
     search_fields = ("community__code", "community__name")
     list_select_related = ("community", "version__target")
     readonly_fields = [f.name for f in CommunityScore._meta.fields]
     show_full_result_count = False
+
+    @admin.display(description=_("priority"), ordering="priority")
+    def priority_shown(self, obj):
+        return number(obj.priority, 1)
+
+    @admin.display(description=_("estimate"), ordering="estimate")
+    def estimate_shown(self, obj):
+        return value_text(obj.estimate if obj.estimate is not None else obj.predicted, obj.version.target.unit)
+
+    @admin.display(description=_("poverty (%)"), ordering="poverty")
+    def poverty_shown(self, obj):
+        return number(obj.poverty, 1)
+
+    @admin.display(description=_("burden"), ordering="burden_component")
+    def burden_shown(self, obj):
+        return number(obj.burden_component, 3)
+
+    @admin.display(description=_("equity"), ordering="equity_component")
+    def equity_shown(self, obj):
+        return number(obj.equity_component, 3)
+
+    @admin.display(description=_("cost-effectiveness"), ordering="cost_effectiveness_component")
+    def cost_effectiveness_shown(self, obj):
+        return number(obj.cost_effectiveness_component, 3)
 
     def has_add_permission(self, request):
         return False
@@ -286,8 +311,8 @@ class PlanItemInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
-    list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "total_cases_averted", "region",
-                    "equity_weight", "model_version", "created_by", "created_at")
+    list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "cases_averted_shown", "region",
+                    "created_at")
     list_filter = ("status", "model_version")
     search_fields = ("name", "region__code", "region__name")
     list_select_related = ("region", "model_version__target", "created_by")
@@ -334,6 +359,10 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
             self.message_user(request, MSG_PICK_TWO, level=messages.WARNING)
             return None
         return redirect(f"{reverse('admin:modeling_plan_compare')}?a={ids[0]}&b={ids[1]}")
+
+    @admin.display(description=_("cases averted"), ordering="total_cases_averted")
+    def cases_averted_shown(self, obj):
+        return number(obj.total_cases_averted, 1)
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):

@@ -2,8 +2,11 @@
 
 The 25 departments are real (INEI codes and names, with their real number of provinces
 and districts and approximate capital coordinates); everything below them is made up from
-a seeded random generator. Every value carries the source ``synthetic-demo``. Running the
-seed twice writes nothing the second time: rows are compared before they are written.
+a seeded random generator. Every value carries the source ``synthetic-demo``, and one
+import batch of that source (the demo's marker, ``demo_marker``) lists every community the
+demo wrote, so that real data are never loaded on top of it silently
+(``interventions.services.demo``). Running the seed twice writes nothing the second time:
+rows are compared before they are written.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -11,14 +14,17 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import transaction
+from django.utils import timezone
 
-from ..choices import NATIONAL_CODE, InterventionStatus, Level, PartnerKind
-from ..models import Community, IndicatorValue, Intervention, Partner
+from ..choices import NATIONAL_CODE, ImportStatus, InterventionStatus, Level, PartnerKind
+from ..models import Community, ImportBatch, IndicatorValue, Intervention, Partner
 from .catalogue import ensure_indicators, ensure_intervention_types
 
-__all__ = ["DEMO_SOURCE", "DEPARTMENTS", "DemoSummary", "seed_demo"]
+__all__ = ["DEMO_SOURCE", "DEMO_NOTE", "DEMO_PARTNERS", "DEMO_MARKER_FILE", "DEPARTMENTS", "DemoSummary",
+           "demo_marker", "seed_demo"]
 
 DEMO_SOURCE = "synthetic-demo"
+DEMO_MARKER_FILE = "seed_demo"
 YEARS = tuple(range(2009, 2025))
 
 # code, name, provinces, districts, population (2017 scale), capital altitude, lat, lon
@@ -330,6 +336,24 @@ def _sync_interventions(rng, districts, communities, types, summary):
     summary.interventions_created += len(new)
 
 
+def demo_marker() -> ImportBatch | None:
+    """The import batch that marks the demo's data (None where the demo was never seeded)."""
+    return ImportBatch.objects.filter(source=DEMO_SOURCE, file_name=DEMO_MARKER_FILE).order_by("id").first()
+
+
+def _mark(rows):
+    """Record the demo's communities on its marker batch (written only when they change)."""
+    marker = demo_marker()
+    known = marker.summary.get("communities", []) if marker is not None else []
+    codes = sorted({row["code"] for row in rows} | set(known))
+    if marker is None:
+        ImportBatch.objects.create(source=DEMO_SOURCE, file_name=DEMO_MARKER_FILE, status=ImportStatus.SUCCEEDED,
+                                   finished_at=timezone.now(), summary={"demo": True, "communities": codes})
+    elif marker.summary.get("communities") != codes:
+        marker.summary = {**marker.summary, "demo": True, "communities": codes}
+        marker.save(update_fields=["summary"])
+
+
 @transaction.atomic
 def seed_demo(*, seed: int = 2017, departments: int | None = None) -> DemoSummary:
     """Build (or bring up to date) the synthetic demo dataset; returns what changed.
@@ -344,6 +368,7 @@ def seed_demo(*, seed: int = 2017, departments: int | None = None) -> DemoSummar
     rows, districts = _build_communities(rng, chosen)
     _fill_population(rows)
     communities = _sync_communities(rows, summary)
+    _mark(rows)
     values = _district_values(rng, districts)
     values.update(_aggregate(values, rows))
     _sync_values(values, communities, indicators, summary)

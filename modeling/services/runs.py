@@ -58,6 +58,11 @@ def run_now(*, kind: str, params: dict | None = None, user=None, model_version=N
     return run
 
 
+def _stamp() -> str:
+    """A log line's time in the site's time zone (America/Lima), as the admin shows times."""
+    return f"{timezone.localtime():%H:%M:%S}"
+
+
 def _claim(run_id):
     """Mark the run as running; returns None when it already finished (a retried task
     whose first attempt completed must not run a second time)."""
@@ -68,7 +73,7 @@ def _claim(run_id):
         run.status = TaskStatus.RUNNING
         run.attempts += 1
         run.started_at = timezone.now()
-        note = f"{timezone.now():%H:%M:%S} attempt {run.attempts} in process {os.getpid()}"
+        note = f"{_stamp()} attempt {run.attempts} in process {os.getpid()}"
         if run.attempts > 1:
             note += " (the previous attempt stopped before finishing)"
         run.log = [*run.log, note]
@@ -124,7 +129,7 @@ def run_execute(*, run_id: int, echo=None) -> str:
     lines = list(run.log)
 
     def log(line):
-        lines.append(f"{timezone.now():%H:%M:%S} {line}")
+        lines.append(f"{_stamp()} {line}")
         TaskRun.objects.filter(pk=run.pk).update(log=lines)
         if echo is not None:
             echo(line)
@@ -137,7 +142,7 @@ def run_execute(*, run_id: int, echo=None) -> str:
     except Exception as exc:  # recorded on the run, shown in the admin
         run.status = TaskStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
-        lines.append(f"{timezone.now():%H:%M:%S} failed: {type(exc).__name__}: {exc}")
+        lines.append(f"{_stamp()} failed: {type(exc).__name__}: {exc}")
         if run.kind == TaskKind.PLAN and run.plan_id:
             Plan.objects.filter(pk=run.plan_id).update(status="failed")
     else:

@@ -2,11 +2,13 @@
 altitude (and centroid, area) from the ``ubigeo_*.csv`` files beside it."""
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
-from ...choices import NATIONAL_CODE, Level
+from ...choices import DEPARTMENT_NAMES, NATIONAL_CODE, Level
 from .. import messages as M
 from ..base import Adapter, Context, ImportPlan
 from ..cells import check_text, parse_numbers
@@ -14,7 +16,11 @@ from ..reading import InputFile, Table
 from ..ubigeo import normalise_code, normalise_codes
 from .common import check_duplicates, check_positive, read_table
 
-__all__ = ["UbigeoAdapter", "LAT_RANGE", "LON_RANGE"]
+__all__ = ["UbigeoAdapter", "LAT_RANGE", "LON_RANGE", "CENSUS_NAMES_FILE", "with_accents"]
+
+# The census table whose "Departamento, Provincia, distrito de Distrito" labels keep the
+# accents that the UBIGEO table drops (Asuncion → Asunción).
+CENSUS_NAMES_FILE = "census2017/C5P2.xlsx"
 
 LAT_RANGE = (-20.0, 1.0)
 LON_RANGE = (-82.0, -68.0)
@@ -23,6 +29,18 @@ LON_RANGE = (-82.0, -68.0)
 def _in_range(table: Table, series: pd.Series, column: str, low: float, high: float):
     for row, value in series[(series < low) | (series > high)].items():
         table.error(row, column, M.MSG_COORDINATE % {"value": f"{value:g}", "min": f"{low:g}", "max": f"{high:g}"})
+
+
+def _bare(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def with_accents(name: str, official: str | None) -> str:
+    """``official`` where it is ``name`` with its accents (the same letters in the same case
+    once accents are dropped), else ``name``: accents are restored, a name never changes."""
+    if official and official != name and _bare(official) == _bare(name):
+        return official
+    return name
 
 
 def _none(value):
@@ -66,6 +84,7 @@ class UbigeoAdapter(Adapter):
         if table.errors:
             return plan
         companions = self._companions(file)
+        accented = {**self._census_names(file), **DEPARTMENT_NAMES}
         rows = {}
         totals = {}
         for row in table.frame.index:
@@ -75,7 +94,7 @@ class UbigeoAdapter(Adapter):
                 totals[target] = totals.get(target, 0) + pop
             extra = companions.get(code, {})
             rows[code] = {
-                "code": code, "name": names[row], "population": pop,
+                "code": code, "name": with_accents(names[row], accented.get(code)), "population": pop,
                 "altitude_m": extra.get("altitude_m"),
                 "latitude": _none(lat[row]) if lat is not None else extra.get("latitude"),
                 "longitude": _none(lon[row]) if lon is not None else extra.get("longitude"),
@@ -85,7 +104,8 @@ class UbigeoAdapter(Adapter):
             for parent, name in ((code[:2], dep_names[row]), (code[:4], prov_names[row])):
                 if parent not in rows:
                     extra = companions.get(parent, {})
-                    rows[parent] = {"code": parent, "name": name, "altitude_m": extra.get("altitude_m"),
+                    rows[parent] = {"code": parent, "name": with_accents(name, accented.get(parent)),
+                                    "altitude_m": extra.get("altitude_m"),
                                     "latitude": extra.get("latitude"), "longitude": extra.get("longitude"),
                                     "area_km2": extra.get("area_km2"), "_row": row, "_column": c_code}
         rows[NATIONAL_CODE] = {"code": NATIONAL_CODE, "name": "Perú", "altitude_m": None,
@@ -103,6 +123,27 @@ class UbigeoAdapter(Adapter):
                       "districts": sum(len(c) == 6 for c in rows),
                       "companions": sorted(companions.get("_files", []))}
         return plan
+
+    @staticmethod
+    def _census_names(file: InputFile) -> dict[str, str]:
+        """Province and district names with their accents, by code, from the census table
+        beside the file (``CENSUS_NAMES_FILE``); empty where it is absent or unreadable."""
+        sibling = file.sibling(CENSUS_NAMES_FILE)
+        if sibling is None:
+            return {}
+        try:
+            frame = pd.read_excel(pd.io.common.BytesIO(sibling.data), header=None, dtype=object)
+        except (ValueError, OSError, KeyError):
+            return {}
+        out = {}
+        for raw_code, label in zip(frame.iloc[:, 1], frame.iloc[:, 2], strict=True):
+            code = normalise_code(raw_code)
+            parts = str(label).split(", ", 2)
+            if code is None or len(code) != 6 or len(parts) != 3 or not parts[2].startswith("distrito de "):
+                continue
+            out[code] = parts[2].removeprefix("distrito de ").strip()
+            out.setdefault(code[:4], parts[1].strip())
+        return out
 
     @staticmethod
     def _companions(file: InputFile) -> dict:

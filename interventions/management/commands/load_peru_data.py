@@ -6,6 +6,7 @@ from interventions.choices import ImportStatus
 from interventions.importers.loader import load_peru_data, planned_files
 from interventions.importers.peru import LOAD_ORDER
 from interventions.management.options import user_by_name
+from interventions.services.demo import DemoDataPresent
 
 
 class Command(BaseCommand):
@@ -20,8 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
         parser.add_argument("--only", action="append", choices=LOAD_ORDER, help="only this source (repeatable)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument("--replace-demo", action="store_true",
+                            help="remove the synthetic demo data (and the models, scores and plans computed from "
+                                 "them) first; without it the command refuses while they are present")
 
-    def handle(self, *args, user=None, base, dry_run, only, no_progress, **options):
+    def handle(self, *args, user=None, base, dry_run, only, no_progress, replace_demo=False, **options):
         from tqdm import tqdm
 
         started = time.monotonic()
@@ -32,7 +36,13 @@ class Command(BaseCommand):
             bar.set_postfix_str(step.relpath.split("/")[-1])
             bar.update(1)
 
-        steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress, user=user_by_name(user))
+        try:
+            steps = load_peru_data(base=base, dry_run=dry_run, only=only, progress=progress, user=user_by_name(user),
+                                   replace_demo=replace_demo,
+                                   on_demo_removed=lambda removal: self.stdout.write(removal.message))
+        except DemoDataPresent as exc:
+            bar.close()
+            raise CommandError(str(exc)) from None
         bar.close()
         rows = [("source", "file", "status", "read", "written", "rejected", "seconds")]
         for step in steps:
