@@ -10,7 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.admin import CommunityDepartmentFilter
 
-from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
+from .admin_pages import plan_page
+from .models import CommunityScore, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
 from .services.evaluation import BASELINES
@@ -270,19 +271,6 @@ class CommunityScoreAdmin(ExportActionMixin, admin.ModelAdmin):
         return False
 
 
-class PlanItemInline(admin.TabularInline):
-    model = PlanItem
-    extra = 0
-    can_delete = False
-    fields = ("rank", "community", "intervention_type", "beneficiaries", "coverage_before", "coverage_after",
-              "cost_pen", "cases_averted", "cases_averted_lower", "cases_averted_upper", "selection_probability",
-              "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Plan)
 class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "total_cases_averted", "region",
@@ -292,7 +280,6 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_select_related = ("region", "model_version__target", "created_by")
     autocomplete_fields = ("region",)
     filter_horizontal = ("intervention_types",)
-    inlines = [PlanItemInline]
     actions = ["compute", "compare_two"]
     form = PlanForm
     readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
@@ -329,6 +316,22 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
             self.message_user(request, MSG_PICK_TWO, level=messages.WARNING)
             return None
         return redirect(f"{reverse('admin:modeling_plan_compare')}?a={ids[0]}&b={ids[1]}")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == PlanStatus.COMPUTED:
+            return False  # a computed plan is a record: a new plan, or compute it again
+        return super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A computed plan: its read-only summary and lines (``admin_pages.plan_page``)."""
+        from django.core.exceptions import PermissionDenied
+
+        plan = self.get_object(request, object_id)
+        if plan is None or plan.status != PlanStatus.COMPUTED:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method != "GET" or not self.has_view_permission(request, plan):
+            raise PermissionDenied
+        return plan_page(self, request, plan)
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):

@@ -1,13 +1,19 @@
-"""CSV output for list endpoints (``?format=csv``)."""
+"""CSV output for list endpoints (``?format=csv``), and XLSX where an endpoint offers it
+(``?format=xlsx``): one header line, then one line per object."""
 import csv
 import io
 import json
+import re
+from decimal import Decimal
 
+from openpyxl import Workbook
 from rest_framework import renderers
 
 from ..exports import safe_cell
 
-__all__ = ["CSVRenderer"]
+__all__ = ["CSVRenderer", "XLSXRenderer"]
+
+DECIMAL_TEXT = re.compile(r"^-?[0-9]+\.[0-9]+$")  # a DecimalField's text ("1234.50"), never a UBIGEO code
 
 
 def _cell(value):
@@ -28,9 +34,8 @@ class CSVRenderer(renderers.BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
+    def table(self, data, renderer_context):
+        """(header, rows) of a body: a paginated body's ``results``, a list, or one object."""
         if isinstance(data, dict) and isinstance(data.get("results"), list):
             rows = data["results"]
         elif isinstance(data, list):
@@ -44,6 +49,12 @@ class CSVRenderer(renderers.BaseRenderer):
                     header.append(key)
         if not header:
             header = self._empty_header(renderer_context or {})
+        return header, rows
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        header, rows = self.table(data, renderer_context)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         if header:
@@ -66,3 +77,34 @@ class CSVRenderer(renderers.BaseRenderer):
         except Exception:  # a view without a serializer: nothing to name
             return []
         return [name for name, field in fields.items() if not field.write_only]
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str) and DECIMAL_TEXT.match(value):
+        return float(Decimal(value))
+    if isinstance(value, Decimal):
+        return float(value)
+    return _cell(value)
+
+
+class XLSXRenderer(CSVRenderer):
+    """The same table as the CSV, as one XLSX sheet; amounts (DecimalField text) become numbers."""
+
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        header, rows = self.table(data, renderer_context)
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("data")
+        if header:
+            sheet.append([safe_cell(h) for h in header])
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(key)) for key in header])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
