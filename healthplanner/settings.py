@@ -200,6 +200,9 @@ LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="America/Lima")
 USE_I18N = True
+# Peru's number formats over Django's es locale (a space between thousands, a decimal
+# comma); healthplanner/formatting.py groups the numbers meant for reading.
+FORMAT_MODULE_PATH = ["healthplanner.formats"]
 USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------
@@ -278,6 +281,8 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+# page_size=all (a whole list as one CSV or XLSX) holds at most this many rows; beyond, a 400.
+API_EXPORT_MAX_ROWS = env.int("API_EXPORT_MAX_ROWS", default=100000)
 SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"PlanStatusEnum": "modeling.models.PlanStatus"},
     "TITLE": "healthplanner API",

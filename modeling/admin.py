@@ -12,7 +12,8 @@ from interventions.admin import CommunityDepartmentFilter, PartnerScopeMixin
 
 # Also registers the community page as a planner reads it (scores, plans) over the domain's.
 from .admin_district import number, value_text
-from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
+from .admin_pages import plan_page
+from .models import CommunityScore, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun
 from .selectors import plan_list
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
@@ -296,19 +297,6 @@ class CommunityScoreAdmin(ExportActionMixin, admin.ModelAdmin):
         return False
 
 
-class PlanItemInline(admin.TabularInline):
-    model = PlanItem
-    extra = 0
-    can_delete = False
-    fields = ("rank", "community", "intervention_type", "beneficiaries", "coverage_before", "coverage_after",
-              "cost_pen", "cases_averted", "cases_averted_lower", "cases_averted_upper", "selection_probability",
-              "reason")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Plan)
 class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "status", "budget_pen", "total_cost_pen", "cases_averted_shown", "region",
@@ -318,7 +306,6 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
     list_select_related = ("region", "model_version__target", "created_by")
     autocomplete_fields = ("region",)
     filter_horizontal = ("intervention_types",)
-    inlines = [PlanItemInline]
     actions = ["compute", "compare_two"]
     form = PlanForm
     readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
@@ -363,6 +350,22 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
     @admin.display(description=_("cases averted"), ordering="total_cases_averted")
     def cases_averted_shown(self, obj):
         return number(obj.total_cases_averted, 1)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == PlanStatus.COMPUTED:
+            return False  # a computed plan is a record: a new plan, or compute it again
+        return super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A computed plan: its read-only summary and lines (``admin_pages.plan_page``)."""
+        from django.core.exceptions import PermissionDenied
+
+        plan = self.get_object(request, object_id)
+        if plan is None or plan.status != PlanStatus.COMPUTED:
+            return super().change_view(request, object_id, form_url, extra_context)
+        if request.method != "GET" or not self.has_view_permission(request, plan):
+            raise PermissionDenied
+        return plan_page(self, request, plan)
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):

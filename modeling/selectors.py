@@ -11,7 +11,10 @@ from interventions.selectors import intervention_list
 from .models import CommunityScore, ModelStatus, Plan, PlanItem
 from .services.scoring import PRIORITY_WEIGHTS
 
-__all__ = ["DistrictProfile", "ScoreRank", "community_latest_score", "district_profile", "plan_list"]
+__all__ = [
+    "DistrictProfile", "ScoreRank", "community_latest_score", "district_profile", "plan_line_choices",
+    "plan_line_list", "plan_list",
+]
 
 
 def plan_list(*, user, queryset=None):
@@ -125,3 +128,24 @@ def district_profile(*, community: Community, user, max_lines: int = 50) -> Dist
         score=community_latest_score(community=community), plan_items=list(items),
         interventions=list(interventions),
     )
+def plan_line_list(*, plan, department: str | None = None, intervention_type: str | None = None):
+    """A plan's lines by rank, with their community and type; ``department`` (two-digit
+    UBIGEO code) and ``intervention_type`` (its code) narrow them (the admin's plan page,
+    the report and the API's lines all read them here)."""
+    queryset = PlanItem.objects.filter(plan=plan).select_related("community", "intervention_type").order_by("rank")
+    if department:
+        queryset = queryset.filter(community__code__startswith=department)
+    if intervention_type:
+        queryset = queryset.filter(intervention_type__code=intervention_type)
+    return queryset
+
+
+def plan_line_choices(*, plan) -> dict:
+    """The departments and intervention types a plan's lines touch, for its filters:
+    ``{"departments": [(code, name)], "types": [(code, name)]}``."""
+    lines = PlanItem.objects.filter(plan=plan)
+    codes = sorted({code[:2] for code in lines.values_list("community__code", flat=True)})
+    names = dict(Community.objects.filter(code__in=codes).values_list("code", "name"))
+    types = InterventionType.objects.filter(pk__in=lines.values("intervention_type_id")).order_by("code")
+    return {"departments": [(code, names.get(code, code)) for code in codes],
+            "types": [(t.code, t.name) for t in types]}

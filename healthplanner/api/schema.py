@@ -10,6 +10,8 @@ from drf_spectacular.utils import OpenApiResponse
 from .filters import CommaListFilter, IdListFilter
 from .serializers import ErrorSerializer
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 __all__ = ["AutoSchema", "ApiTokenScheme", "CommaListFilterExtension"]
 
 ERROR_TEXT = {
@@ -64,6 +66,11 @@ class AutoSchema(BaseAutoSchema):
             if "text/csv" in response.get("content", {}):
                 response["content"]["text/csv"] = {
                     "schema": {"type": "string", "description": "CSV with a header line."}
+                }
+            if XLSX_MEDIA_TYPE in response.get("content", {}):
+                response["content"][XLSX_MEDIA_TYPE] = {
+                    "schema": {"type": "string", "format": "binary",
+                               "description": "An XLSX workbook: one sheet, a header row, one row per object."}
                 }
         if getattr(self.view, "wide_layout", False) and getattr(self.view, "action", None) == "list":
             for media_type, content in responses["200"].get("content", {}).items():

@@ -52,11 +52,11 @@ class SearchFilter(filters.SearchFilter):
 
 
 class JSONErrorsMixin:
-    """Errors are JSON even when the client asked for CSV."""
+    """Errors are JSON even when the client asked for CSV or XLSX."""
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and renderer is not None and renderer.format == "csv":
+        if response.status_code >= 400 and renderer is not None and renderer.format in ("csv", "xlsx"):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)

@@ -4,15 +4,26 @@ import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
 from healthplanner.api.filters import ID_BOUNDS, CommaListFilter, IdListFilter
-from interventions.api.filtersets import CommunityScopedFilterSet
+from interventions.api.filtersets import DEPARTMENT_CODE, CommunityScopedFilterSet
 from interventions.choices import Level
 
-from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun, TaskStatus
+from ..models import (
+    CommunityScore,
+    ModelStatus,
+    ModelVersion,
+    Plan,
+    PlanItem,
+    PlanStatus,
+    TaskKind,
+    TaskRun,
+    TaskStatus,
+)
 
 __all__ = [
     "ModelVersionFilterSet",
     "CommunityScoreFilterSet",
     "PlanFilterSet",
+    "PlanLineFilterSet",
     "TaskRunFilterSet",
 ]
 
@@ -56,6 +67,19 @@ class PlanFilterSet(filters.FilterSet):
     class Meta:
         model = Plan
         fields = ["status", "model_version", "target", "region"]
+
+
+class PlanLineFilterSet(filters.FilterSet):
+    """A plan's lines by department and intervention type."""
+
+    department = filters.CharFilter(field_name="community__code", lookup_expr="startswith",
+                                    validators=[DEPARTMENT_CODE], label=_("Department (two-digit UBIGEO code)"))
+    intervention_type = CommaListFilter(field_name="intervention_type__code",
+                                        label=_("Intervention type code(s), comma-separated"))
+
+    class Meta:
+        model = PlanItem
+        fields = ["department", "intervention_type"]
 
 
 class TaskRunFilterSet(filters.FilterSet):

@@ -22,6 +22,7 @@ __all__ = [
     "TaskRunSerializer",
     "PlanSerializer",
     "PlanDetailSerializer",
+    "PlanItemSerializer",
     "PlanCreateSerializer",
     "PlanAcceptedSerializer",
     "PredictionRequestSerializer",

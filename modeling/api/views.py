@@ -8,13 +8,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
+from healthplanner.api.renderers import CSVRenderer, XLSXRenderer
 from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows, JSONErrorsMixin, ReadOnlyBaseViewSet
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
-from ..selectors import plan_list
+from ..selectors import plan_line_list, plan_list
 from ..services.comparison import plan_compare
 from ..services.planning import MSG_NO_ACTIVE_MODEL, ConstraintError, NoOrganisation, plan_create
 from ..services.runs import run_enqueue
@@ -22,6 +24,11 @@ from ..services.whatif import AmbiguousTarget, NoActiveModel, active_version_for
 from . import filtersets, serializers
 
 MSG_PLAN_ID = _("Give a plan id (a whole number).")
+LINES_FORMAT_PARAMETER = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"],
+    description=_("Response format: json (default), csv or xlsx (one row per line of this page; page_size=all for "
+                  "every matching line)."),
+)
 
 __all__ = [
     "ModelVersionViewSet",
@@ -156,7 +163,39 @@ class PlanViewSet(BaseViewSet):
         plans = {key: get_object_or_404(self.get_queryset(), pk=pk) for key, pk in ids.items()}
         return Response(plan_compare(a=plans["a"], b=plans["b"]))
 
+    @extend_schema(
+        parameters=[
+            LINES_FORMAT_PARAMETER,
+            OpenApiParameter("department", OpenApiTypes.STR, description=_("Department (two-digit UBIGEO code)")),
+            OpenApiParameter("intervention_type", OpenApiTypes.STR,
+                             description=_("Intervention type code(s), comma-separated")),
+        ],
+        responses={200: serializers.PlanItemSerializer(many=True)}, filters=False,
+        description=_("A plan's lines by rank, paginated like every list, filtered by department and intervention "
+                      "type; format=csv or xlsx gives one row per line as a file (page_size=all: every matching "
+                      "line, at most API_EXPORT_MAX_ROWS). 404 when the plan is not visible to this account."),
+    )
+    @action(detail=True, methods=["get"], url_path="lines", filter_backends=[],
+            renderer_classes=[JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer])
+    def lines(self, request, pk=None):
+        raw = str(pk)
+        if not (raw.isdigit() and 0 < len(raw) <= 18):
+            raise exceptions.NotFound()
+        plan = get_object_or_404(self.get_queryset(), pk=int(raw))
+        lines = filtersets.PlanLineFilterSet(request.query_params, queryset=plan_line_list(plan=plan),
+                                             request=request)
+        if not lines.is_valid():
+            raise exceptions.ValidationError(lines.errors)
+        page = self.paginate_queryset(lines.qs)
+        response = self.get_paginated_response(serializers.PlanItemSerializer(page, many=True).data)
+        renderer_format = getattr(request.accepted_renderer, "format", "json")
+        if renderer_format in ("csv", "xlsx"):
+            response["Content-Disposition"] = f'attachment; filename="plan-{plan.pk}-lines.{renderer_format}"'
+        return response
+
     def get_serializer_class(self):
+        if self.action == "lines":
+            return serializers.PlanItemSerializer
         if self.action == "compare":
             return serializers.PlanComparisonSerializer
         if self.action == "create":
