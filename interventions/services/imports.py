@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..choices import ImportStatus
 from ..importers import Context, InputFile, run_import
 from ..importers.uploads import (
     adapter_from_options,
@@ -32,17 +33,18 @@ def import_batch_from_upload(*, user, upload, options: dict, dry_run: bool = Fal
                              keep_for_confirmation: bool = False) -> UploadedImport:
     """Read, check and (unless ``dry_run``) write one uploaded file, all or nothing, with the
     adapter the upload form's ``options`` name. Raises ``UploadTooLarge`` above the size
-    limit. With ``keep_for_confirmation`` the file is stored for
-    ``import_batch_from_stored_upload``."""
+    limit. With ``keep_for_confirmation`` a file the dry run accepted is stored for
+    ``import_batch_from_stored_upload`` (a refused preview is not kept: ``token`` is None)."""
     upload_check_size(upload)
     name = upload_file_name(upload.name)
     data = upload.read()
-    token = None
-    if keep_for_confirmation:
-        token = save_upload(data=data, name=name, options=options)
     file = InputFile(name=name, data=data)
     batch = run_import(adapter=adapter_from_options(options), file=file, user=user, dry_run=dry_run,
                        context=Context())
+    token = None
+    # Only a preview that can be confirmed is kept; a refused one is never stored.
+    if keep_for_confirmation and batch.status == ImportStatus.DRY_RUN:
+        token = save_upload(data=data, name=name, options=options)
     return UploadedImport(batch=batch, file=file, token=token)
 
 
