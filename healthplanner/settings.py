@@ -263,9 +263,9 @@ Q_CLUSTER = {
 }
 
 # A running TaskRun writes a heartbeat every TASK_HEARTBEAT_SECONDS; one whose heartbeat is
-# older than TASK_HEARTBEAT_TIMEOUT is reclaimed (marked failed) by modeling's scheduled
-# ``reclaim_stale_runs`` and at every worker start. It must be shorter than Q_RETRY, or the
-# broker would hand the task to a new worker first.
+# older than TASK_HEARTBEAT_TIMEOUT is reclaimed (queued again while it has attempts left, else
+# marked failed) by modeling's scheduled ``reclaim_stale_runs`` and at every worker start. It
+# must be shorter than Q_RETRY, or the broker would hand the task to a new worker first.
 TASK_HEARTBEAT_SECONDS = env.int("TASK_HEARTBEAT_SECONDS", default=30)
 TASK_HEARTBEAT_TIMEOUT = env.int("TASK_HEARTBEAT_TIMEOUT", default=300)
 if not TASK_HEARTBEAT_SECONDS < TASK_HEARTBEAT_TIMEOUT < Q_CLUSTER["retry"]:

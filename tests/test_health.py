@@ -134,8 +134,21 @@ def test_a_server_fault_under_the_api_answers_json(settings):
     assert client.get("/admin/login/").status_code == 200
 
 
-def test_spanish_messages():
+def test_messages_in_spanish():
     from django.utils import translation
 
     with translation.override("es"):
-        assert str(MSG_UNAVAILABLE) != MSG_UNAVAILABLE._proxy____args[0]
+        assert str(MSG_UNAVAILABLE).startswith("El servicio no está disponible")
+        assert str(MSG_SERVER_ERROR).startswith("El servidor no pudo responder")
+
+
+@pytest.mark.django_db
+def test_the_api_answers_503_in_spanish_by_default(settings, doomed_default):
+    settings.LANGUAGE_CODE = "es"
+    doomed_default()
+    client = Client(raise_request_exception=False)
+    response = client.get(API, HTTP_AUTHORIZATION="Token 0123456789abcdef0123456789abcdef01234567")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("El servicio no está disponible")
+    ready = client.get("/readyz").json()["checks"]
+    assert ready["broker"]["detail"] == "no comprobado: la base de datos no responde"
