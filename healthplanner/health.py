@@ -21,7 +21,7 @@ from django.db import connections
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from healthplanner.api.exceptions import RETRY_AFTER_SECONDS
 
@@ -93,13 +93,13 @@ def readiness() -> tuple[bool, dict]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     ready, results = readiness()
     response = JsonResponse({"status": "ok" if ready else "unavailable", "checks": results},

@@ -80,6 +80,8 @@ def doomed_default():
 def test_ready_when_everything_answers(analyst_client, active_model):
     health = analyst_client.get("/healthz")
     assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert analyst_client.head("/readyz").status_code == 200
+    assert analyst_client.post("/healthz").status_code == 405
     ready = analyst_client.get("/readyz")
     assert ready.status_code == 200, ready.json()
     body = ready.json()

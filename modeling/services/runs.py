@@ -121,9 +121,12 @@ class _Heartbeat:
     def _beat(self):
         try:
             while not self.stop.wait(self.every):
-                TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING).update(heartbeat_at=timezone.now())
-        except Exception:  # noqa: BLE001 - a missed heartbeat must not break the run; reclaiming is the fallback
-            logger.exception("heartbeat of run %s failed", self.run_id)
+                try:
+                    TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except Exception:  # noqa: BLE001 - a missed beat must not break the run; the next one retries
+                    logger.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
+                    connections.close_all()
         finally:
             connections.close_all()  # this thread's connections only
 
