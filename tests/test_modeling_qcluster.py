@@ -96,7 +96,10 @@ def test_a_real_qcluster_trains_a_model(demo_small, monkeypatch):
 
 def test_a_killed_workers_training_is_retried_and_finishes_once(demo_small, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
-    proc, log = _cluster(timeout=90, retry=95)
+    # The killed attempt's heartbeat stops: the reclaim (at the next worker's start or on its
+    # schedule) queues the run again after HEARTBEAT_TIMEOUT, without waiting for Q_RETRY; the
+    # timeout leaves a slow machine room to train.
+    proc, log = _cluster(timeout=300, retry=320)
     try:
         run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
         assert _wait(run, lambda r: r.status == TaskStatus.RUNNING and r.log, 120)
