@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "csp",
     "healthplanner",
     "interventions",
     "modeling",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last but Prometheus's, as django-axes asks: turns a locked-out login into its page.
     "axes.middleware.AxesMiddleware",
@@ -233,7 +236,31 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind a TLS proxy, gunicorn (gunicorn.conf.py: forwarded_allow_ips) sets the scheme from
 # X-Forwarded-Proto only for the proxy's address; SECURE_PROXY_SSL_HEADER is not set, so Django
-# never believes that header from just anyone.
+# never believes that header from just anyone (gunicorn passes the header on from any client,
+# so Django reading it would undo forwarded_allow_ips).
+# Probes ask over plain HTTP on the host: no redirect to HTTPS for them (they carry no secret).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and data only from this
+# site. The admin, the browsable API, Swagger UI (the split view: its start-up script is a file)
+# and Redoc (drf-spectacular-sidecar's files, templates/drf_spectacular/redoc.html without web
+# fonts) work under it. Styles allow 'unsafe-inline' (Redoc and Swagger UI set inline styles;
+# an inline style cannot run code); scripts do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -293,6 +320,7 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files: the docs work without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Admin export ---------------------------------------------------------------------
@@ -328,6 +356,18 @@ Q_CLUSTER = {
     "poll": 1,
 }
 
+# A running TaskRun writes a heartbeat every TASK_HEARTBEAT_SECONDS; one whose heartbeat is
+# older than TASK_HEARTBEAT_TIMEOUT is reclaimed (queued again while it has attempts left, else
+# marked failed) by modeling's scheduled ``reclaim_stale_runs`` and at every worker start. It
+# must be shorter than Q_RETRY, or the broker would hand the task to a new worker first.
+TASK_HEARTBEAT_SECONDS = env.int("TASK_HEARTBEAT_SECONDS", default=30)
+TASK_HEARTBEAT_TIMEOUT = env.int("TASK_HEARTBEAT_TIMEOUT", default=300)
+if not TASK_HEARTBEAT_SECONDS < TASK_HEARTBEAT_TIMEOUT < Q_CLUSTER["retry"]:
+    raise ImproperlyConfigured(
+        f"TASK_HEARTBEAT_TIMEOUT ({TASK_HEARTBEAT_TIMEOUT} s) must be longer than TASK_HEARTBEAT_SECONDS "
+        f"({TASK_HEARTBEAT_SECONDS} s) and shorter than Q_RETRY ({Q_CLUSTER['retry']} s)."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -342,6 +382,9 @@ LOGGING = {
 # empty folder per process group) before start-up: prometheus_client then adds up the
 # samples of every process, and `manage.py serve_metrics` exports the workers'.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# /metrics (web) and serve_metrics (worker) answer only `Authorization: Bearer <METRICS_TOKEN>`
+# (prometheus/prometheus.yml: authorization.credentials_file); unset, they serve nothing (403).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
     raise ImproperlyConfigured(
         f"PROMETHEUS_MULTIPROC_DIR is {PROMETHEUS_MULTIPROC_DIR!r}, which is not a folder: "

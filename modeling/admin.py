@@ -241,7 +241,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
     search_fields = ("error", "task_id")
     list_select_related = ("model_version__target", "plan", "user")
     readonly_fields = ("kind", "status", "params", "task_id", "attempts", "created_at", "started_at",
-                       "finished_at", "error", "log_lines", "user", "model_version", "plan")
+                       "finished_at", "heartbeat_at", "error", "log_lines", "user", "model_version", "plan")
     exclude = ("log",)
 
     def has_add_permission(self, request):

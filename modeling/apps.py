@@ -12,3 +12,12 @@ class ModelingConfig(AppConfig):
         from .services.cleanup import modeling_results_remove
 
         demo_data_removing.connect(modeling_results_remove, dispatch_uid="modeling-results-remove")
+        from django_q.signals import post_spawn
+
+        from healthplanner.health import register_check
+
+        from .selectors import active_model_readiness
+        from .tasks import reclaim_at_worker_start
+
+        register_check("model", active_model_readiness)
+        post_spawn.connect(reclaim_at_worker_start, dispatch_uid="modeling-reclaim-stale-runs")

@@ -138,6 +138,12 @@ class TaskRun(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last heartbeat"), null=True, blank=True,
+        help_text=_(
+            "Written while the run works; a running run whose heartbeat stops is queued again or marked failed."
+        ),
+    )
     error = models.TextField(_("error"), blank=True)
     log = models.JSONField(_("log lines"), default=list, blank=True)
     user = models.ForeignKey(

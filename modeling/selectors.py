@@ -2,19 +2,30 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Q, When
+from django.utils.translation import gettext as _
 
+from healthplanner.health import CheckFailed
 from interventions.choices import Level
 from interventions.models import Community, IndicatorValue, Intervention, InterventionType
 from interventions.partner_scope import is_partner_scoped, partner_of
 from interventions.selectors import intervention_list
 
-from .models import CommunityScore, ModelStatus, Plan, PlanItem
+from .models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem
 from .services.scoring import PRIORITY_WEIGHTS
 
 __all__ = [
     "DistrictProfile", "ScoreRank", "community_latest_score", "district_profile", "plan_line_choices",
-    "plan_line_list", "plan_list",
+    "plan_line_list", "plan_list", "active_model_readiness",
 ]
+
+
+def active_model_readiness() -> str:
+    """The readiness check ``/readyz`` runs: an active model version exists (scores,
+    priorities and plans need one). Raises CheckFailed otherwise."""
+    active = list(ModelVersion.objects.filter(status=ModelStatus.ACTIVE).values_list("target__code", "pk"))
+    if not active:
+        raise CheckFailed(_("No model version is active: train one and activate it."))
+    return ", ".join(f"{code} #{pk}" for code, pk in active)
 
 
 def plan_list(*, user, queryset=None):

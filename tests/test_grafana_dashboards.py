@@ -274,6 +274,7 @@ def test_multiprocess_exporter_adds_up_every_process_files(tmp_path, monkeypatch
     serves for the django-q2 workers)."""
     import subprocess
     import sys
+    import urllib.error
     import urllib.request
 
     from healthplanner.metrics_export import start_multiprocess_exporter, wipe_multiprocess_dir
@@ -284,11 +285,16 @@ def test_multiprocess_exporter_adds_up_every_process_files(tmp_path, monkeypatch
     for _ in range(2):
         subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=gs.ROOT)
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    server = start_multiprocess_exporter(port=0, address="127.0.0.1")
+    server = start_multiprocess_exporter(port=0, address="127.0.0.1", token="worker-token")
+    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     try:
-        body = urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/metrics", timeout=5).read().decode()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=5)
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer worker-token"})
+        body = urllib.request.urlopen(request, timeout=5).read().decode()
     finally:
         server.shutdown()
+    assert refused.value.code == 401
     assert 'healthplanner_import_rows_total{outcome="written",source="unit-src"} 10.0' in body
     assert 'healthplanner_import_rows_total{outcome="rejected",source="unit-src"} 2.0' in body
     wipe_multiprocess_dir(str(tmp_path))

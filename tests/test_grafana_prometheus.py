@@ -43,6 +43,8 @@ pytestmark = [
 ]
 
 PROM_TARGETS = gs.all_targets(gs.PROM_TYPES)
+METRICS_TOKEN = "prometheus-test-token-0123456789abcdef"
+SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def _free_port():
@@ -51,14 +53,14 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+def _get(url, timeout=5, headers=None):
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
         return response.status, response.read()
 
 
-def _status(url):
+def _status(url, headers=None):
     try:
-        return _get(url)[0]
+        return _get(url, headers=headers)[0]
     except urllib.error.HTTPError as exc:
         return exc.code
     except OSError:
@@ -118,8 +120,9 @@ class Stack:
             log.close()
 
 
-def _prometheus_config(path, web_port, worker_port, prom_port):
-    """The committed prometheus.yml, pointed at this test's ports and scraping every second."""
+def _prometheus_config(path, web_port, worker_port, prom_port, token_file):
+    """The committed prometheus.yml, pointed at this test's ports and token file and scraping
+    every second."""
     config = yaml.safe_load(gs.PROMETHEUS_CONFIG.read_text())
     config["global"]["scrape_interval"] = "1s"
     config["global"]["evaluation_interval"] = "1s"
@@ -128,6 +131,9 @@ def _prometheus_config(path, web_port, worker_port, prom_port):
                  "prometheus": f"127.0.0.1:{prom_port}"}
     for job in config["scrape_configs"]:
         job["static_configs"] = [{"targets": [addresses[job["job_name"]]]}]
+        if job["job_name"].startswith("healthplanner-"):
+            assert job["authorization"] == {"type": "Bearer", "credentials_file": "/run/secrets/metrics_token"}
+            job["authorization"]["credentials_file"] = str(token_file)
     path.write_text(yaml.safe_dump(config))
 
 
@@ -159,7 +165,7 @@ def stack(tmp_path, transactional_db):
     for folder in (web_dir, worker_dir, tsdb):
         folder.mkdir()
     base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.grafana_live_settings",
-                "DATABASE_URL": _database_url(), "PYTHONPATH": str(gs.ROOT)}
+                "DATABASE_URL": _database_url(), "PYTHONPATH": str(gs.ROOT), "METRICS_TOKEN": METRICS_TOKEN}
     base_env.pop("DJANGO_DEBUG", None)
     stack = Stack(tmp_path)
     bin_dir = os.path.dirname(sys.executable)
@@ -172,14 +178,19 @@ def stack(tmp_path, transactional_db):
         exporter_log = stack.start("serve_metrics", [sys.executable, "manage.py", "serve_metrics",
                                                      "--port", str(worker_port), "--address", "127.0.0.1"],
                                    worker_env)
-        config = tmp_path / "prometheus.yml"
-        _prometheus_config(config, web_port, worker_port, prom_port)
+        config, token_file = tmp_path / "prometheus.yml", tmp_path / "metrics_token"
+        token_file.write_text(METRICS_TOKEN + "\n")
+        _prometheus_config(config, web_port, worker_port, prom_port, token_file)
         prom_log = stack.start("prometheus", [PROMETHEUS, f"--config.file={config}",
                                               f"--storage.tsdb.path={tsdb}",
                                               f"--web.listen-address=127.0.0.1:{prom_port}"], base_env)
         logs = [web_log, q_log, exporter_log, prom_log]
-        _wait_for(lambda: _status(f"http://127.0.0.1:{web_port}/metrics") == 200, "the web app", logs=logs)
-        _wait_for(lambda: _status(f"http://127.0.0.1:{worker_port}/metrics") == 200, "the worker exporter", logs=logs)
+        _wait_for(lambda: _status(f"http://127.0.0.1:{web_port}/metrics", SCRAPE) == 200, "the web app", logs=logs)
+        _wait_for(lambda: _status(f"http://127.0.0.1:{worker_port}/metrics", SCRAPE) == 200, "the worker exporter",
+                  logs=logs)
+        # Without the token neither exporter answers (audit row 11).
+        assert _status(f"http://127.0.0.1:{web_port}/metrics") == 401
+        assert _status(f"http://127.0.0.1:{worker_port}/metrics") == 401
         _wait_for(lambda: _status(f"http://127.0.0.1:{prom_port}/-/ready") == 200, "prometheus", logs=logs)
         yield {"web": f"http://127.0.0.1:{web_port}", "worker": f"http://127.0.0.1:{worker_port}",
                "prom": PromAPI(prom_port), "logs": logs, "web_dir": web_dir}
@@ -204,7 +215,7 @@ def _failing_training():
 
 
 def _worker_shows(worker, *fragments):
-    body = _get(f"{worker}/metrics")[1]
+    body = _get(f"{worker}/metrics", headers=SCRAPE)[1]
     return all(fragment in body for fragment in fragments)
 
 
@@ -234,7 +245,7 @@ def test_every_promql_target_returns_series_from_a_real_prometheus(stack, monkey
     # file in the multiprocess folder.
     for _ in range(40):
         assert _status(f"{web}/admin/login/") == 200
-    body = _get(f"{web}/metrics")[1].decode()
+    body = _get(f"{web}/metrics", headers=SCRAPE)[1].decode()
     lines = [line for line in body.splitlines()
              if line.startswith("django_http_requests_total_by_view_transport_method_total{")
              and 'view="admin:login"' in line]

@@ -33,6 +33,27 @@ def test_the_default_bind_is_loopback():
     assert lines["forwarded_allow_ips"] == "['127.0.0.1', '::1']"
 
 
+def test_bind_and_trusted_proxies_come_from_the_environment():
+    out = subprocess.run([str(GUNICORN), "--config", "gunicorn.conf.py", "--print-config"], cwd=ROOT,
+                         env=_env(GUNICORN_BIND="0.0.0.0:8000", GUNICORN_FORWARDED_ALLOW_IPS="10.0.0.5"),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    lines = {line.split("=", 1)[0].strip(): line.split("=", 1)[1].strip() for line in out.stdout.splitlines()
+             if "=" in line}
+    assert lines["bind"] == "['0.0.0.0:8000']"
+    assert lines["forwarded_allow_ips"] == "['10.0.0.5']"
+
+
+def test_django_never_reads_the_forwarded_proto_header_itself():
+    """gunicorn passes X-Forwarded-Proto on from any client; only gunicorn (which checks the
+    peer's address) may turn it into the request's scheme."""
+    code = "from django.conf import settings; print(repr(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)))"
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT,
+                         env=_env(DJANGO_BEHIND_TLS_PROXY="true"), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "None"
+
+
 def _status(port, headers):
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/", headers=headers)
 

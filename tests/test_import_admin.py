@@ -47,6 +47,7 @@ def test_changelist_links_to_the_import_page(client, editor, analyst, places):  
 def test_preview_shows_every_error_and_cancel_writes_nothing(client, editor, places):  # noqa: F811
     client.force_login(editor)
     before = fingerprint()
+    stored = set(upload_folder().iterdir())
     response = upload(client, BAD)
     assert response.status_code == 200
     page = response.content.decode()
@@ -54,11 +55,12 @@ def test_preview_shows_every_error_and_cancel_writes_nothing(client, editor, pla
     assert expected.replace("“", "&ldquo;") in page or expected in page
     assert 'name="confirm"' not in page  # a file with errors cannot be confirmed
     assert "010102" in page  # the first rows of the file are shown
-    token = token_of(response)
-    response = client.post(IMPORT_URL, {"token": token, "cancel": "1"}, follow=True)
+    # A refused preview is not kept for a confirmation that cannot come (audit row 14).
+    assert set(upload_folder().iterdir()) == stored
+    assert 'name="token" value=""' in page
+    response = client.post(IMPORT_URL, {"token": "", "cancel": "1"}, follow=True)
     assert str(M.MSG_FILE % {"file": "x", "problem": "y"})  # constants are plain text
     assert "nothing was written" in response.content.decode()
-    assert not list(upload_folder().glob(f"{token}.*"))
     assert fingerprint() == before
     assert ImportBatch.objects.get(file_name="valores.csv").status == ImportStatus.FAILED
 
@@ -68,6 +70,7 @@ def test_preview_then_confirm_writes_and_records_the_user(client, editor, places
     response = upload(client, GOOD)
     page = response.content.decode()
     assert 'id="count-created">2<' in page and 'name="confirm"' in page
+    assert sorted(p.suffix for p in upload_folder().glob(f"{token_of(response)}.*")) == [".bin", ".json"]
     assert not IndicatorValue.objects.exists()  # the preview was a dry run
     response = client.post(IMPORT_URL, {"token": token_of(response), "confirm": "1"})
     batch = ImportBatch.objects.get(status=ImportStatus.SUCCEEDED, source="diresa-test")

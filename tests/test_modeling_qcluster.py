@@ -25,6 +25,9 @@ if not settings.DATABASE_IS_POSTGRES:  # pragma: no cover - CI and the helpers u
     pytest.skip("the qcluster test needs PostgreSQL (DATABASE_URL)", allow_module_level=True)
 
 
+HEARTBEAT_TIMEOUT = 15
+
+
 def _cluster(timeout=300, retry=360):
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -39,6 +42,8 @@ def _cluster(timeout=300, retry=360):
         "Q_RETRY": str(retry),
         "HEALTHPLANNER_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DATABASE_CONN_MAX_AGE": "0",
+        "TASK_HEARTBEAT_SECONDS": "2",
+        "TASK_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
     }
     log = open(Path(settings.MEDIA_ROOT) / f"qcluster-{time.time_ns()}.log", "w+")
     proc = subprocess.Popen(
@@ -91,7 +96,10 @@ def test_a_real_qcluster_trains_a_model(demo_small, monkeypatch):
 
 def test_a_killed_workers_training_is_retried_and_finishes_once(demo_small, monkeypatch):
     monkeypatch.setattr(Conf, "SYNC", False)
-    proc, log = _cluster(timeout=90, retry=95)
+    # The killed attempt's heartbeat stops: the reclaim (at the next worker's start or on its
+    # schedule) queues the run again after HEARTBEAT_TIMEOUT, without waiting for Q_RETRY; the
+    # timeout leaves a slow machine room to train.
+    proc, log = _cluster(timeout=300, retry=320)
     try:
         run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
         assert _wait(run, lambda r: r.status == TaskStatus.RUNNING and r.log, 120)
@@ -109,3 +117,35 @@ def test_a_killed_workers_training_is_retried_and_finishes_once(demo_small, monk
     assert TaskRun.objects.count() == 1
     assert run.model_version.status == ModelStatus.ACTIVE
     assert run.model_version.runs.count() == 1
+
+
+def test_killing_the_whole_cluster_mid_training_the_next_start_reclaims_the_run(demo_small, monkeypatch):
+    """Audit row 14: SIGKILL to every process of the cluster while it trains. The run is left
+    "running"; once its heartbeat is older than TASK_HEARTBEAT_TIMEOUT, the next cluster's
+    worker reclaims it at start (queued again: it has an attempt left) and trains it, long
+    before Q_RETRY (600 s here) would have handed the task out again."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+    proc, log = _cluster(timeout=500, retry=600)
+    try:
+        run = run_enqueue(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+        assert _wait(run, lambda r: r.status == TaskStatus.RUNNING and r.log, 120)
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent, the sentinel, the workers: all at once
+    finally:
+        first = _stop(proc, log)
+    killed_at = time.monotonic()
+    run.refresh_from_db()
+    assert run.status == TaskStatus.RUNNING and run.attempts == 1, first[-2000:]
+    time.sleep(HEARTBEAT_TIMEOUT + 3)
+    run.refresh_from_db()
+    assert run.status == TaskStatus.RUNNING  # nothing beats any more, nothing reclaimed it yet
+    proc, log = _cluster(timeout=500, retry=600)
+    try:
+        finished = _wait(run, lambda r: r.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED), 400)
+    finally:
+        output = _stop(proc, log)
+    assert finished, output[-3000:]
+    assert run.status == TaskStatus.SUCCEEDED, run.error
+    assert time.monotonic() - killed_at < 600
+    assert run.attempts == 2
+    assert sum("en cola de nuevo" in line for line in run.log) == 1, run.log  # the product speaks Spanish
+    assert run.model_version.status == ModelStatus.ACTIVE

@@ -3,10 +3,12 @@
 Every error is ``{"status": <int>, "code": "<stable code>", "detail": "<text>"}``, plus
 ``"errors": {field: [messages]}`` for invalid input (400).
 """
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +24,16 @@ __all__ = [
     "MSG_CONFLICT",
     "MSG_TOO_LARGE",
     "MSG_BAD_VALUE",
+    "MSG_UNAVAILABLE",
+    "MSG_SERVER_ERROR",
+    "RETRY_AFTER_SECONDS",
     "api_exception_handler",
     "page_not_found",
+    "server_error",
 ]
+
+# Seconds a client should wait before retrying when the database does not answer.
+RETRY_AFTER_SECONDS = 30
 
 MSG_INVALID = _("The request has invalid fields: see errors.")
 MSG_PROTECTED = _(
@@ -34,6 +43,10 @@ MSG_PROTECTED = _(
 MSG_CONFLICT = _("The request conflicts with the data already stored (e.g. a duplicate).")
 MSG_TOO_LARGE = _("The request body is too large.")
 MSG_BAD_VALUE = _("A value in the request is out of range or malformed.")
+MSG_UNAVAILABLE = _("The service is temporarily unavailable (the database does not answer): try again shortly.")
+MSG_SERVER_ERROR = _("The server failed to answer this request; the error has been logged.")
+# Connection-level failures: the database is down, unreachable or restarting.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 
 
 def _body(status_code, code, detail, errors=None):
@@ -75,8 +88,15 @@ def _blockers(exc):
     )
 
 
+def _unavailable_response():
+    return Response(_body(503, "unavailable", MSG_UNAVAILABLE), status=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def api_exception_handler(exc, context):
     headers = {}
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return _unavailable_response()
     if isinstance(exc, (DjangoValidationError, serializers.ValidationError)):
         if isinstance(exc, DjangoValidationError):
             exc = serializers.ValidationError(serializers.as_serializer_error(exc))
@@ -130,3 +150,22 @@ def page_not_found(request, exception=None):
         body = _body(404, "not_found", exceptions.NotFound.default_detail)
         return JsonResponse(body, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """Django's 500 handler: under /api/ the API's error body (503 with ``Retry-After`` when
+    the database does not answer, 500 otherwise); elsewhere Django's page, with 503 and
+    ``Retry-After`` for a database outage."""
+    unavailable = isinstance(sys.exc_info()[1], UNAVAILABLE_ERRORS)
+    if request.path.startswith("/api/"):
+        if unavailable:
+            response = JsonResponse(_body(503, "unavailable", MSG_UNAVAILABLE), status=503)
+        else:
+            response = JsonResponse(_body(500, "server_error", MSG_SERVER_ERROR), status=500)
+    else:
+        response = defaults.server_error(request)
+        if unavailable:
+            response.status_code = 503
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -71,7 +71,8 @@ def import_batch_from_upload(*, user, upload, options: dict, dry_run: bool = Fal
     """Read, check and (unless ``dry_run``) write one uploaded file, all or nothing, with the
     adapter the upload form's ``options`` name; a file above the worker threshold is queued
     instead (``queued`` is then true). Raises ``UploadTooLarge`` above the size limit. With
-    ``keep_for_confirmation`` the file is stored for ``import_batch_from_stored_upload``."""
+    ``keep_for_confirmation`` the file is stored for ``import_batch_from_stored_upload``
+    (a refused preview is not kept: ``token`` is None)."""
     upload_check_size(upload)
     name = upload_file_name(upload.name)
     data = upload.read()
@@ -80,15 +81,18 @@ def import_batch_from_upload(*, user, upload, options: dict, dry_run: bool = Fal
     # in the request: that costs a look at the zip's directory, not a worker.
     queued = upload_goes_to_worker(len(data)) and ImportLimits.from_settings().uncompressed_problem(
         unpacked_size(data)) is None
-    token = None
-    if keep_for_confirmation or queued:
-        token = save_upload(data=data, name=name, options=options)
     if queued:
+        # The worker reads the stored upload.
+        token = save_upload(data=data, name=name, options=options)
         batch = import_batch_enqueue(file=file, options=options, token=token, user=user, dry_run=dry_run,
                                      keep_upload=keep_for_confirmation)
         return UploadedImport(batch=batch, file=file, token=token if keep_for_confirmation else None, queued=True)
     batch = run_import(adapter=adapter_from_options(options), file=file, user=user, dry_run=dry_run,
                        context=Context())
+    token = None
+    # Only a preview that can be confirmed is kept; a refused one is never stored.
+    if keep_for_confirmation and batch.status == ImportStatus.DRY_RUN:
+        token = save_upload(data=data, name=name, options=options)
     return UploadedImport(batch=batch, file=file, token=token)
 
 

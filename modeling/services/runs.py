@@ -4,12 +4,22 @@ not committed), and executed by ``run_execute``, which the task wrapper calls.
 
 ``run_execute`` also feeds the Prometheus metrics the *Modelos y operación* dashboard
 reads (``healthplanner/metrics.py``): one ``healthplanner_task_runs_total`` count per run,
-the duration of every training (failed ones too) and the new version's MAE."""
-import os
-import traceback
+the duration of every training (failed ones too) and the new version's MAE.
 
-from django.db import transaction
-from django.utils import timezone
+Supervision: while a run works it writes ``heartbeat_at`` (every log line, and a thread every
+``TASK_HEARTBEAT_SECONDS``). ``run_reclaim_stale`` queues again (or, out of attempts, marks
+failed) a running run whose heartbeat is older than ``TASK_HEARTBEAT_TIMEOUT``: its worker was
+killed. See docs/operations.md."""
+import logging
+import os
+import threading
+import traceback
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from healthplanner import metrics
@@ -17,10 +27,19 @@ from healthplanner import metrics
 from .. import keras_model
 from ..models import ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
 
-__all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "scheduled_train", "scheduled_score"]
+__all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "run_reclaim_stale", "scheduled_train",
+           "scheduled_score"]
+
+logger = logging.getLogger(__name__)
 
 TASK_PATH = "modeling.tasks.execute_run"
 MSG_UNKNOWN_KIND = _("Unknown task kind “%(kind)s”.")
+MSG_STALE = _(
+    "The worker running this task stopped without finishing it (no heartbeat for %(seconds)s seconds: "
+    "it was killed or its machine stopped), %(attempts)s times. Nothing it was computing was kept: "
+    "start the task again."
+)
+MSG_REQUEUED = _("The worker of attempt %(attempts)s stopped (no heartbeat for %(seconds)s seconds): queued again.")
 # The ``task`` label of healthplanner_task_runs_total for each kind of run.
 TASK_METRIC_NAMES = {TaskKind.TRAIN: "train_model", TaskKind.SCORE: "score_communities", TaskKind.PLAN: "compute_plan"}
 
@@ -36,16 +55,21 @@ def run_create(*, kind: str, params: dict | None = None, user=None, model_versio
 @transaction.atomic
 def run_enqueue(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None) -> TaskRun:
     """Record a run and hand it to the worker once this transaction commits."""
+    run = run_create(kind=kind, params=params, user=user, model_version=model_version, plan=plan)
+    _send_on_commit(run)
+    return run
+
+
+def _send_on_commit(run, *, again=False):
     from django_q.tasks import async_task
 
-    run = run_create(kind=kind, params=params, user=user, model_version=model_version, plan=plan)
-
     def send():
-        task_id = async_task(TASK_PATH, run.pk, task_name=f"{kind}-run-{run.pk}", group=f"modeling-{kind}")
-        TaskRun.objects.filter(pk=run.pk, task_id="").update(task_id=str(task_id or "")[:64])
+        task_id = async_task(TASK_PATH, run.pk, task_name=f"{run.kind}-run-{run.pk}" + ("-again" if again else ""),
+                             group=f"modeling-{run.kind}")
+        TaskRun.objects.filter(pk=run.pk, **({} if again else {"task_id": ""})).update(
+            task_id=str(task_id or "")[:64])
 
     transaction.on_commit(send)
-    return run
 
 
 def run_now(*, kind: str, params: dict | None = None, user=None, model_version=None, plan=None,
@@ -63,22 +87,61 @@ def _stamp() -> str:
     return f"{timezone.localtime():%H:%M:%S}"
 
 
+def _heartbeat_fresh(run, now):
+    return run.heartbeat_at is not None and run.heartbeat_at >= now - timedelta(seconds=settings.TASK_HEARTBEAT_TIMEOUT)
+
+
 def _claim(run_id):
     """Mark the run as running; returns None when it already finished (a retried task
-    whose first attempt completed must not run a second time)."""
+    whose first attempt completed must not run a second time) or when another process is
+    still working on it (a running run with a fresh heartbeat)."""
     with transaction.atomic():
         run = TaskRun.objects.select_for_update().get(pk=run_id)
+        now = timezone.now()
         if run.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+            return None
+        if run.status == TaskStatus.RUNNING and _heartbeat_fresh(run, now):
             return None
         run.status = TaskStatus.RUNNING
         run.attempts += 1
-        run.started_at = timezone.now()
+        run.started_at = now
+        run.heartbeat_at = now
         note = f"{_stamp()} attempt {run.attempts} in process {os.getpid()}"
         if run.attempts > 1:
             note += " (the previous attempt stopped before finishing)"
         run.log = [*run.log, note]
-        run.save(update_fields=["status", "attempts", "started_at", "log"])
+        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "log"])
         return run
+
+
+class _Heartbeat:
+    """A daemon thread that writes the run's ``heartbeat_at`` every ``every`` seconds while
+    the run works (a long Keras fit logs nothing for minutes). It uses, then closes, its own
+    database connection."""
+
+    def __init__(self, run_id, every):
+        self.run_id, self.every, self.stop = run_id, every, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-run-{run_id}", daemon=True)
+
+    def _beat(self):
+        try:
+            while not self.stop.wait(self.every):
+                try:
+                    TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except Exception:  # noqa: BLE001 - a missed beat must not break the run; the next one retries
+                    logger.warning("heartbeat of run %s failed", self.run_id, exc_info=True)
+                    connections.close_all()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=30)
 
 
 def _train(run, log):
@@ -129,8 +192,9 @@ def run_execute(*, run_id: int, echo=None) -> str:
     lines = list(run.log)
 
     def log(line):
+        now = timezone.now()
         lines.append(f"{_stamp()} {line}")
-        TaskRun.objects.filter(pk=run.pk).update(log=lines)
+        TaskRun.objects.filter(pk=run.pk).update(log=lines, heartbeat_at=now)
         if echo is not None:
             echo(line)
 
@@ -138,7 +202,8 @@ def run_execute(*, run_id: int, echo=None) -> str:
     try:
         if handler is None:
             raise ValueError(MSG_UNKNOWN_KIND % {"kind": run.kind})
-        handler(run, log)
+        with _Heartbeat(run.pk, settings.TASK_HEARTBEAT_SECONDS):
+            handler(run, log)
     except Exception as exc:  # recorded on the run, shown in the admin
         run.status = TaskStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
@@ -157,6 +222,47 @@ def run_execute(*, run_id: int, echo=None) -> str:
     if run.status == TaskStatus.SUCCEEDED and run.params.get("then"):
         _enqueue_next(run)
     return run.status
+
+
+def run_reclaim_stale(*, timeout: int | None = None) -> dict[str, list[int]]:
+    """Reclaim every running run whose heartbeat is older than ``timeout`` seconds (default
+    ``TASK_HEARTBEAT_TIMEOUT``): its worker was killed, or its machine stopped. A run that
+    has attempts left (``Q_MAX_ATTEMPTS``) is queued again; the others are marked failed
+    with the reason in the product's language (a plan's run fails its plan too). Called by
+    the scheduled task ``modeling.tasks.reclaim_stale_runs`` and whenever a django-q2 worker
+    starts. Returns ``{"requeued": [ids], "failed": [ids]}``."""
+    timeout = settings.TASK_HEARTBEAT_TIMEOUT if timeout is None else int(timeout)
+    max_attempts = max(int(settings.Q_CLUSTER.get("max_attempts") or 1), 1)
+    now = timezone.now()
+    limit = now - timedelta(seconds=timeout)
+    done = {"requeued": [], "failed": []}
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        stale = (TaskRun.objects.select_for_update(skip_locked=True)
+                 .filter(status=TaskStatus.RUNNING)
+                 .filter(Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)))
+        for run in stale:
+            if run.attempts < max_attempts:
+                note = str(MSG_REQUEUED % {"attempts": run.attempts, "seconds": timeout})
+                run.status = TaskStatus.QUEUED
+                run.log = [*run.log, f"{now:%H:%M:%S} {note}"]
+                run.save(update_fields=["status", "log"])
+                _send_on_commit(run, again=True)
+                done["requeued"].append(run.pk)
+                continue
+            reason = str(MSG_STALE % {"seconds": timeout, "attempts": run.attempts})
+            run.status = TaskStatus.FAILED
+            run.error = reason
+            run.finished_at = now
+            run.log = [*run.log, f"{now:%H:%M:%S} {reason}"]
+            run.save(update_fields=["status", "error", "finished_at", "log"])
+            if run.kind == TaskKind.PLAN and run.plan_id:
+                Plan.objects.filter(pk=run.plan_id).update(status="failed")
+            metrics.record_task_run(TASK_METRIC_NAMES.get(run.kind, run.kind), metrics.FAILURE)
+            done["failed"].append(run.pk)
+    for outcome, ids in done.items():
+        if ids:
+            logger.warning("runs %s without a heartbeat for %s seconds: %s", ids, timeout, outcome)
+    return done
 
 
 def _enqueue_next(run):
