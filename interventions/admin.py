@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Level
@@ -79,7 +80,9 @@ class CommunityAdmin(BaseAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(BaseAdmin):
+class IndicatorAdmin(TranslationAdmin, BaseAdmin):
+    """Name, unit and description in Spanish and English (interventions/translation.py)."""
+
     list_display = ("code", "name", "unit", "category", "direction", "min_value", "max_value", "source")
     list_filter = ("category", "direction")
     search_fields = ("code", "name", "description", "source")
@@ -99,7 +102,9 @@ class IndicatorValueAdmin(BaseAdmin):
 
 
 @admin.register(InterventionType)
-class InterventionTypeAdmin(BaseAdmin):
+class InterventionTypeAdmin(TranslationAdmin, BaseAdmin):
+    """Name and description in Spanish and English (interventions/translation.py)."""
+
     list_display = (
         "code", "name", "category", "indicator", "target_group", "cost_per_beneficiary_pen", "effect_relative",
         "is_active",
