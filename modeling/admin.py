@@ -10,6 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.admin import CommunityDepartmentFilter
 
+from .labels import method_label
 from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
@@ -42,7 +43,7 @@ def metrics_table(version, table=None, names=METRIC_NAMES):
         "", "<tr><td>{}</td>{}</tr>",
         (
             (
-                format_html("<strong>{}</strong>", name) if m.get("wmae") == best else name,
+                format_html("<strong>{}</strong>", method_label(name)) if m.get("wmae") == best else method_label(name),
                 format_html_join("", "<td>{}</td>", ((m.get(k, "—"),) for k, _l in metric_names)),
             )
             for name, m in rows
@@ -53,7 +54,7 @@ def metrics_table(version, table=None, names=METRIC_NAMES):
 
 
 MSG_PICK_TWO = _("Select exactly two plans to compare.")
-MSG_WORSE_SHORT = _("The Keras model does not beat this baseline.")
+MSG_WORSE_SHORT = _("The neural network (Keras) does not beat this baseline.")
 MSG_WORSE = _("Version %(id)s (weighted MAE %(wmae)s) does not beat the best baseline, %(baseline)s (%(best)s), on "
               "the same folds: its estimates are no better than a simple method's. Analysts decide whether to keep "
               "it active.")
@@ -64,7 +65,7 @@ def worse_than_baseline(version):
     if version.beats_baselines is not False:
         return None
     name, best = version.best_baseline
-    return MSG_WORSE % {"id": version.pk, "wmae": version.wmae, "baseline": name, "best": best}
+    return MSG_WORSE % {"id": version.pk, "wmae": version.wmae, "baseline": method_label(name), "best": best}
 
 
 class PlanForm(forms.ModelForm):
@@ -159,8 +160,9 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
             return "—"
         name, wmae = best
         if obj.beats_baselines is False:
-            return format_html('<span class="modeling-worse" title="{}">⚠ {} {}</span>', MSG_WORSE_SHORT, name, wmae)
-        return f"{name} {wmae}"
+            return format_html('<span class="modeling-worse" title="{}">⚠ {} {}</span>', MSG_WORSE_SHORT,
+                               method_label(name), wmae)
+        return f"{method_label(name)} {wmae}"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         version = self.get_object(request, object_id)
@@ -250,7 +252,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
 
     @admin.display(description=_("log"))
     def log_lines(self, obj):
-        return format_html("<pre>{}</pre>", "\n".join(obj.log or []))
+        return format_html("<pre>{}</pre>", "\n".join(obj.log_text))
 
 
 @admin.register(CommunityScore)
@@ -276,8 +278,12 @@ class PlanItemInline(admin.TabularInline):
     can_delete = False
     fields = ("rank", "community", "intervention_type", "beneficiaries", "coverage_before", "coverage_after",
               "cost_pen", "cases_averted", "cases_averted_lower", "cases_averted_upper", "selection_probability",
-              "reason")
+              "reason_text")
     readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj):
+        return obj.reason_text
 
     def has_add_permission(self, request, obj=None):
         return False
