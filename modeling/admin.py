@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from interventions.admin import CommunityDepartmentFilter
 
-from .labels import method_label
+from .labels import catalogue_entry_name, method_label
 from .models import CommunityScore, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
@@ -120,6 +120,19 @@ def budget_curve_svg(curve, width=420, height=180):
         pad, height - 8, number_format(x0, 0, force_grouping=True), width - pad, height - 8,
         number_format(x1, 0, force_grouping=True),
     )
+
+
+def catalogue_table(catalogue):
+    """The catalogue entries a plan used, each named in the active language."""
+    if not catalogue:
+        return "—"
+    rows = ((e.get("code", ""), catalogue_entry_name(e), e.get("cost_per_beneficiary_pen", ""),
+             e.get("effect_relative", "")) for e in catalogue)  # the evidence is on each type's page
+    return format_html(
+        '<table class="modeling-catalogue"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        _("code"), _("name"), _("cost per beneficiary (PEN)"), _("expected relative effect"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
 
 
 class RunModelsMixin:
@@ -239,7 +252,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
                     "model_version", "plan", "user")
     list_filter = ("kind", "status")
     search_fields = ("error", "task_id")
-    list_select_related = ("model_version__target", "plan", "user")
+    list_select_related = ("model_version__target", "plan__model_version__target", "user")
     readonly_fields = ("kind", "status", "params", "task_id", "attempts", "created_at", "started_at",
                        "finished_at", "error", "log_lines", "user", "model_version", "plan")
     exclude = ("log",)
@@ -301,7 +314,8 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
     inlines = [PlanItemInline]
     actions = ["compute", "compare_two"]
     form = PlanForm
-    readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
+    exclude = ("catalogue",)  # shown as catalogue_used, each name in the reader's language
+    readonly_fields = ("status", "fingerprint", "catalogue_used", "total_cost_pen", "total_cases_averted",
                        "cases_averted_lower", "cases_averted_upper", "objective", "budget_curve_chart", "partner",
                        "created_by", "created_at", "computed_at")
 
@@ -335,6 +349,10 @@ class PlanAdmin(RunModelsMixin, ExportActionMixin, SimpleHistoryAdmin):
             self.message_user(request, MSG_PICK_TWO, level=messages.WARNING)
             return None
         return redirect(f"{reverse('admin:modeling_plan_compare')}?a={ids[0]}&b={ids[1]}")
+
+    @admin.display(description=_("catalogue used"))
+    def catalogue_used(self, obj):
+        return catalogue_table(obj.catalogue or [])
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):

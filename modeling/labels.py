@@ -1,10 +1,11 @@
 """The labels the modeling app shows for its codes: one table each, used by the admin,
 the reports, the API's display fields and the stored messages (``modeling/messages.py``)."""
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from interventions.choices import Level
 
-__all__ = ["DESIGN_NAMES", "METHOD_LABELS", "design_name", "level_label", "method_label"]
+__all__ = ["DESIGN_NAMES", "METHOD_LABELS", "catalogue_entry_name", "design_name", "level_label", "method_label"]
 
 # Every method of the cross-validation (modeling/services/evaluation.py: METHODS).
 METHOD_LABELS = {
@@ -38,3 +39,10 @@ def level_label(level) -> str:
         return str(Level(level).label)
     except ValueError:
         return str(level)
+
+
+def catalogue_entry_name(entry: dict) -> str:
+    """The name of an entry of a plan's catalogue (``Plan.catalogue``) in the active language:
+    entries keep ``name_es`` and ``name_en`` beside the ``name`` read when the plan was computed."""
+    language = (get_language() or "es").split("-")[0]
+    return entry.get(f"name_{language}") or entry.get("name_es") or entry.get("name") or entry.get("code", "")

@@ -3,6 +3,7 @@ Related objects by stable key (indicator code, UBIGEO code) and by id, as elsewh
 import math
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
@@ -105,7 +106,7 @@ class PlanItemSerializer(serializers.ModelSerializer):
     community = serializers.CharField(source="community.code", read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
     intervention_type = serializers.CharField(source="intervention_type.code", read_only=True)
-    reason = LocalizedCharField(read_only=True)
+    reason = LocalizedCharField(read_only=True, label=capfirst(_("reason")))
 
     class Meta:
         model = PlanItem
@@ -119,7 +120,8 @@ class PlanItemSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="display_name", read_only=True, max_length=200)
+    # A plan without a name is named by its target and budget in the request's language.
+    name = serializers.CharField(source="display_name", read_only=True, label=capfirst(_("name")))
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     target = serializers.SerializerMethodField()
     intervention_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
