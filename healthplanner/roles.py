@@ -21,9 +21,11 @@ from django.utils.module_loading import module_has_submodule
 
 __all__ = ["EDITORS", "ANALYSTS", "PARTNERS", "ROLES", "model_permissions", "role_declarations", "sync_roles"]
 
-EDITORS = "Editors"
-ANALYSTS = "Analysts"
-PARTNERS = "Partners"
+# The groups' names are data shown in the Spanish admin (issue 12); code names them only
+# through these constants. interventions/0009_spanish_role_names renamed the English ones.
+EDITORS = "Editores"
+ANALYSTS = "Analistas"
+PARTNERS = "Socios"
 ROLES = (EDITORS, ANALYSTS, PARTNERS)
 
 

@@ -42,6 +42,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Translated catalogue names (name_es, name_en): must come before the admin.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -202,6 +204,11 @@ LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="America/Lima")
+# Indicators' and intervention types' names and descriptions are stored in both languages
+# (django-modeltranslation: name_es, name_en); Spanish is the default and the fallback.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "es"
+MODELTRANSLATION_LANGUAGES = ("es", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("es", "en")
 USE_I18N = True
 # Peru's number formats over Django's es locale (a space between thousands, a decimal
 # comma); healthplanner/formatting.py groups the numbers meant for reading.
@@ -344,6 +351,7 @@ IMPORT_WORKER_THRESHOLD_BYTES = env.int("IMPORT_WORKER_THRESHOLD_BYTES", default
 
 Q_CLUSTER = {
     "name": "healthplanner",
+    "label": _("Task queue"),  # the django-q2 section of the admin
     "orm": "default",
     "workers": env.int("Q_WORKERS", default=1),
     "timeout": env.int("Q_TIMEOUT", default=1800),

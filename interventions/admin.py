@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .choices import Level
@@ -121,7 +122,9 @@ class CommunityAdmin(BaseAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(BaseAdmin):
+class IndicatorAdmin(TranslationAdmin, BaseAdmin):
+    """Name, unit and description in Spanish and English (interventions/translation.py)."""
+
     list_display = ("code", "name", "unit", "category", "source")
     list_filter = ("category", "direction")
     search_fields = ("code", "name", "description", "source")
@@ -139,7 +142,9 @@ class IndicatorValueAdmin(BaseAdmin):
 
 
 @admin.register(InterventionType)
-class InterventionTypeAdmin(BaseAdmin):
+class InterventionTypeAdmin(TranslationAdmin, BaseAdmin):
+    """Name and description in Spanish and English (interventions/translation.py)."""
+
     list_display = ("name", "target_group", "cost_per_beneficiary_pen", "effect_relative", "is_active")
     list_filter = ("category", "indicator", "target_group", "is_active")
     search_fields = ("code", "name", "evidence", "description")

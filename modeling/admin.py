@@ -13,6 +13,7 @@ from interventions.admin import CommunityDepartmentFilter, PartnerScopeMixin
 # Also registers the community page as a planner reads it (scores, plans) over the domain's.
 from .admin_district import number, value_text
 from .admin_pages import plan_page
+from .labels import catalogue_entry_name, method_label
 from .models import CommunityScore, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun
 from .selectors import plan_list
 from .services.comparison import plan_compare
@@ -46,7 +47,7 @@ def metrics_table(version, table=None, names=METRIC_NAMES):
         "", "<tr><td>{}</td>{}</tr>",
         (
             (
-                format_html("<strong>{}</strong>", name) if m.get("wmae") == best else name,
+                format_html("<strong>{}</strong>", method_label(name)) if m.get("wmae") == best else method_label(name),
                 format_html_join("", "<td>{}</td>", ((m.get(k, "—"),) for k, _l in metric_names)),
             )
             for name, m in rows
@@ -57,7 +58,7 @@ def metrics_table(version, table=None, names=METRIC_NAMES):
 
 
 MSG_PICK_TWO = _("Select exactly two plans to compare.")
-MSG_WORSE_SHORT = _("The Keras model does not beat this baseline.")
+MSG_WORSE_SHORT = _("The neural network (Keras) does not beat this baseline.")
 MSG_WORSE = _("Version %(id)s (weighted MAE %(wmae)s) does not beat the best baseline, %(baseline)s (%(best)s), on "
               "the same folds: its estimates are no better than a simple method's. Analysts decide whether to keep "
               "it active.")
@@ -68,7 +69,7 @@ def worse_than_baseline(version):
     if version.beats_baselines is not False:
         return None
     name, best = version.best_baseline
-    return MSG_WORSE % {"id": version.pk, "wmae": version.wmae, "baseline": name, "best": best}
+    return MSG_WORSE % {"id": version.pk, "wmae": version.wmae, "baseline": method_label(name), "best": best}
 
 
 class PlanForm(forms.ModelForm):
@@ -125,6 +126,19 @@ def budget_curve_svg(curve, width=420, height=180):
     )
 
 
+def catalogue_table(catalogue):
+    """The catalogue entries a plan used, each named in the active language."""
+    if not catalogue:
+        return "—"
+    rows = ((e.get("code", ""), catalogue_entry_name(e), e.get("cost_per_beneficiary_pen", ""),
+             e.get("effect_relative", "")) for e in catalogue)  # the evidence is on each type's page
+    return format_html(
+        '<table class="modeling-catalogue"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        _("code"), _("name"), _("cost per beneficiary (PEN)"), _("expected relative effect"),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
+
+
 class RunModelsMixin:
     def has_run_models_permission(self, request):
         return request.user.has_perm(RUN_PERMISSION)
@@ -162,8 +176,9 @@ class ModelVersionAdmin(RunModelsMixin, ExportActionMixin, admin.ModelAdmin):
             return "—"
         name, wmae = best
         if obj.beats_baselines is False:
-            return format_html('<span class="modeling-worse" title="{}">⚠ {} {}</span>', MSG_WORSE_SHORT, name, wmae)
-        return f"{name} {wmae}"
+            return format_html('<span class="modeling-worse" title="{}">⚠ {} {}</span>', MSG_WORSE_SHORT,
+                               method_label(name), wmae)
+        return f"{method_label(name)} {wmae}"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         version = self.get_object(request, object_id)
@@ -239,7 +254,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
     list_display = ("id", "kind", "status", "created_at", "seconds", "model_version", "plan")
     list_filter = ("kind", "status")
     search_fields = ("error", "task_id")
-    list_select_related = ("model_version__target", "plan", "user")
+    list_select_related = ("model_version__target", "plan__model_version__target", "user")
     readonly_fields = ("kind", "status", "params", "task_id", "attempts", "created_at", "started_at",
                        "finished_at", "heartbeat_at", "error", "log_lines", "user", "model_version", "plan")
     exclude = ("log",)
@@ -252,7 +267,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
 
     @admin.display(description=_("log"))
     def log_lines(self, obj):
-        return format_html("<pre>{}</pre>", "\n".join(obj.log or []))
+        return format_html("<pre>{}</pre>", "\n".join(obj.log_text))
 
 
 @admin.register(CommunityScore)
@@ -308,7 +323,8 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
     filter_horizontal = ("intervention_types",)
     actions = ["compute", "compare_two"]
     form = PlanForm
-    readonly_fields = ("status", "fingerprint", "catalogue", "total_cost_pen", "total_cases_averted",
+    exclude = ("catalogue",)  # shown as catalogue_used, each name in the reader's language
+    readonly_fields = ("status", "fingerprint", "catalogue_used", "total_cost_pen", "total_cases_averted",
                        "cases_averted_lower", "cases_averted_upper", "objective", "budget_curve_chart", "partner",
                        "created_by", "created_at", "computed_at")
 
@@ -366,6 +382,10 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
         if request.method != "GET" or not self.has_view_permission(request, plan):
             raise PermissionDenied
         return plan_page(self, request, plan)
+
+    @admin.display(description=_("catalogue used"))
+    def catalogue_used(self, obj):
+        return catalogue_table(obj.catalogue or [])
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):

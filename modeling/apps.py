@@ -21,3 +21,4 @@ class ModelingConfig(AppConfig):
 
         register_check("model", active_model_readiness)
         post_spawn.connect(reclaim_at_worker_start, dispatch_uid="modeling-reclaim-stale-runs")
+        from . import messages  # noqa: F401  (registers the stored messages shown in the active language)

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from interventions.choices import Level
 from interventions.models import Community, IndicatorValue
 
+from .labels import level_label
+
 __all__ = [
     "DEFAULT_FEATURES",
     "NUMERIC_EXTRA",
@@ -177,7 +179,7 @@ def build_frame(
     inputs = tuple(c for c in OPTIONAL_INPUTS if c in set(inputs or ()))
     communities = _communities(level, region)
     if communities.empty:
-        raise ValueError(MSG_NO_COMMUNITIES % {"level": level})
+        raise ValueError(MSG_NO_COMMUNITIES % {"level": level_label(level)})
     first_year, last_year = feature_years or (1900, target_year - 1)
     last_year = min(last_year, target_year - 1)
     wanted = sorted({*features, "population", "population_0_4", "poverty_pct"} - {target})

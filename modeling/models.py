@@ -1,12 +1,15 @@
 """Model registry, task runs, community scores and budget plans."""
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthplanner.i18n import localize
 from interventions.choices import Level
 
 __all__ = [
@@ -168,6 +171,11 @@ class TaskRun(models.Model):
         return f"{self.get_kind_display()} #{self.pk} · {self.get_status_display()}"
 
     @property
+    def log_text(self) -> list[str]:
+        """The log lines in the active language (each stored in the language active when written)."""
+        return [localize(line) for line in self.log or []]
+
+    @property
     def seconds(self):
         if self.started_at and self.finished_at:
             return round((self.finished_at - self.started_at).total_seconds(), 2)
@@ -220,6 +228,11 @@ class CommunityScore(models.Model):
 
     def __str__(self):
         return f"{self.community} · v{self.version_id}: {self.predicted:.1f}"
+
+
+# Plans queued by the pipeline were once named "<target code> <budget> PEN".
+_DEFAULT_NAME = re.compile(r"(?P<target>[a-z][a-z0-9_]*) (?P<budget>\d+(?:\.\d+)?) PEN")
+MSG_DEFAULT_NAME = _("%(target)s · S/ %(budget)s")
 
 
 class Plan(models.Model):
@@ -289,7 +302,21 @@ class Plan(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        return self.name or _("Plan %(id)s") % {"id": self.pk}
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The plan's name; a plan without one (or with the old default "<target code> <budget> PEN") is
+        named by its target and budget in the active language: «Desnutrición crónica … · S/ 2 000 000»."""
+        legacy = _DEFAULT_NAME.fullmatch(self.name or "")
+        target = self.model_version.target if self.model_version_id else None
+        if self.name and not (legacy and target is not None and legacy.group("target") == target.code):
+            return self.name
+        if target is None or self.budget_pen is None:
+            return str(_("Plan %(id)s") % {"id": self.pk})
+        places = 0 if self.budget_pen == self.budget_pen.to_integral_value() else 2
+        return str(MSG_DEFAULT_NAME % {"target": target.name,
+                                       "budget": number_format(self.budget_pen, places, force_grouping=True)})
 
 
 class PlanItem(models.Model):
@@ -336,3 +363,8 @@ class PlanItem(models.Model):
 
     def __str__(self):
         return f"{self.plan} · {self.community} · {self.intervention_type}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (stored in the language active when computed)."""
+        return localize(self.reason)

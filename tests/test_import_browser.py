@@ -10,7 +10,7 @@ from interventions.importers import PERU_ADAPTERS, InputFile, run_import
 from interventions.importers import messages as M
 from interventions.importers.reading import CellError
 from interventions.models import ImportBatch, IndicatorValue
-from interventions.roles import sync_roles
+from interventions.roles import EDITORS, sync_roles
 from interventions.seed.catalogue import ensure_indicators
 
 from .conftest import make_user
@@ -60,7 +60,7 @@ def test_editor_previews_cancels_then_imports(transactional_db, live_server, dja
     ensure_indicators()
     assert run_import(adapter=PERU_ADAPTERS["ubigeo"],
                       file=InputFile(name="geodir.csv", data=PLACES_CSV.encode())).status == ImportStatus.SUCCEEDED
-    make_user(django_user_model, "editor", groups=["Editors"])
+    make_user(django_user_model, "editor", groups=[EDITORS])
     page = browser_page
     import_url = f"{live_server.url}/admin/interventions/importbatch/import/"
     page.goto(f"{live_server.url}/admin/login/?next=/admin/interventions/importbatch/import/")

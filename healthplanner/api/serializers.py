@@ -1,8 +1,17 @@
-"""Serializers shared by every app's API: the one error body."""
+"""Serializers shared by every app's API: the one error body, stored messages."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-__all__ = ["ErrorSerializer"]
+from healthplanner.i18n import localize
+
+__all__ = ["ErrorSerializer", "LocalizedCharField"]
+
+
+class LocalizedCharField(serializers.CharField):
+    """A stored message (a reason, a log line) in the request's language (healthplanner/i18n.py)."""
+
+    def to_representation(self, value):
+        return localize(super().to_representation(value))
 
 
 class ErrorSerializer(serializers.Serializer):

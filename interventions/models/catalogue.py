@@ -8,13 +8,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthplanner.i18n import SavedInDefaultLanguage, translation_fields
+
 from ..choices import InterventionCategory, TargetGroup
 from .indicators import SLUG_REGEX, Indicator, slug_validator
 
 __all__ = ["InterventionType"]
 
 
-class InterventionType(models.Model):
+class InterventionType(SavedInDefaultLanguage, models.Model):
     code = models.CharField(_("code"), max_length=64, unique=True, validators=[slug_validator])
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=20, choices=InterventionCategory.choices)
@@ -54,7 +56,9 @@ class InterventionType(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    # The history records ``name`` and ``description`` as read in the active language
+    # (interventions/translation.py adds their name_es, name_en, … columns).
+    history = HistoricalRecords(excluded_fields=translation_fields("name", "description"))
 
     class Meta:
         verbose_name = _("intervention type")

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from healthplanner.i18n import SavedInDefaultLanguage, translation_fields
+
 from ..choices import Direction, IndicatorCategory
 from .imports import ImportBatch, source_validator
 from .places import Community
@@ -36,7 +38,7 @@ slug_validator = RegexValidator(
 )
 
 
-class Indicator(models.Model):
+class Indicator(SavedInDefaultLanguage, models.Model):
     code = models.CharField(
         _("code"), max_length=64, unique=True, validators=[slug_validator]
     )
@@ -51,7 +53,9 @@ class Indicator(models.Model):
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
 
-    history = HistoricalRecords()
+    # The history records ``name`` and ``description`` as read in the active language
+    # (interventions/translation.py adds their name_es, name_en, … columns).
+    history = HistoricalRecords(excluded_fields=translation_fields("name", "description", "unit"))
 
     class Meta:
         verbose_name = _("indicator")

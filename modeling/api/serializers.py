@@ -3,10 +3,12 @@ Related objects by stable key (indicator code, UBIGEO code) and by id, as elsewh
 import math
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from healthplanner.api.serializers import LocalizedCharField
 from interventions.api.serializers import MSG_KEY_ID_MISMATCH
 from interventions.models import Community, Indicator, InterventionType
 
@@ -90,7 +92,7 @@ class CommunityScoreSerializer(serializers.ModelSerializer):
 class TaskRunSerializer(serializers.ModelSerializer):
     seconds = serializers.FloatField(read_only=True, allow_null=True)
     params = serializers.DictField(read_only=True)
-    log = serializers.ListField(child=serializers.CharField(), read_only=True)
+    log = serializers.ListField(child=LocalizedCharField(), read_only=True)
 
     class Meta:
         model = TaskRun
@@ -105,6 +107,7 @@ class PlanItemSerializer(serializers.ModelSerializer):
     community = serializers.CharField(source="community.code", read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
     intervention_type = serializers.CharField(source="intervention_type.code", read_only=True)
+    reason = LocalizedCharField(read_only=True, label=capfirst(_("reason")))
 
     class Meta:
         model = PlanItem
@@ -118,6 +121,8 @@ class PlanItemSerializer(serializers.ModelSerializer):
 
 
 class PlanSerializer(serializers.ModelSerializer):
+    # A plan without a name is named by its target and budget in the request's language.
+    name = serializers.CharField(source="display_name", read_only=True, label=capfirst(_("name")))
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     target = serializers.SerializerMethodField()
     intervention_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)

@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner.i18n import render
+
 from .. import keras_model
 from ..features import DEPARTMENT, GROUP_WIDTH, TARGET, WEIGHT, FeatureFrame, add_neighbours
+from ..messages import LOG_CV_SECONDS, LOG_FOLD, method_seconds
 
 __all__ = ["BASELINES", "DESIGNS", "METHODS", "department_folds", "grouped_folds", "metrics", "evaluate",
            "sampling_variance"]
@@ -189,10 +192,10 @@ def evaluate(ff: FeatureFrame, *, config, n_splits=5, data=None, log=None, desig
             sigma = np.sqrt(spread**2 + sv[te])
             half = keras_model.Z80 * sigma
             oof[name][te] = np.column_stack([pred, pred - half, pred + half, sigma])
-        log(f"{design} fold {k + 1}/{len(folds)}: test departments {', '.join(sorted(set(deps[te])))}; "
-            f"keras stopped after {fit.epochs} epochs")
+        log(render(LOG_FOLD, {"design": design, "fold": k + 1, "folds": len(folds),
+                              "departments": ", ".join(sorted(set(deps[te]))), "epochs": fit.epochs}))
     result = {m: metrics(y, oof[m][:, 0], oof[m][:, 1], oof[m][:, 2], w, oof[m][:, 3]) for m in METHODS}
-    log(f"{design} CV seconds: " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))
+    log(render(LOG_CV_SECONDS, {"design": design, "seconds": method_seconds(seconds)}))
     result["_folds"] = [sorted(set(deps[te])) for _, te in folds]
     result["_per_department"] = _per_department(deps, y, oof, w)
     result["_oof"] = pd.DataFrame({m: oof[m][:, 0] for m in METHODS}, index=data.index)

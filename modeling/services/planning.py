@@ -26,14 +26,15 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner.i18n import render
 from interventions.choices import InterventionStatus
 from interventions.models import Intervention, InterventionType
 from interventions.partner_scope import is_partner_scoped, partner_of
 
 from .. import keras_model
+from ..messages import LOG_CONSTRAINED, LOG_PLAN_DONE, REASON
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, PlanStatus
 from .allocation import Infeasible, allocate_constrained, segment_table
 from .constraints import ConstraintError, constraint_groups, constraints_clean, infeasible_message
@@ -315,8 +316,7 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
         # Each draw is a whole LP (1–2 s nationally): the selection probabilities of a
         # constrained plan come from fewer draws, and the log says so.
         draws = CONSTRAINED_DRAWS
-        log(f"constrained plan: selection probabilities from {draws} resampled predictions "
-            f"(not {plan.draws})")
+        log(render(LOG_CONSTRAINED, {"draws": draws, "requested": plan.draws}))
     probability = selection_probability(inputs, budget, draws, plan.seed)
     spend = (taken * p["piece_cost"]).sum(axis=1)
     gain = (taken * p["gain"]).sum(axis=1)
@@ -344,14 +344,11 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
             coverage_before=round(float(c0), 4), coverage_after=round(float(c0 + gain[i]), 4), cost_pen=cost,
             cases_averted=float(cases * p["prev"][i]), cases_averted_lower=float(cases * p["prev_lo"][i]),
             cases_averted_upper=float(cases * p["prev_hi"][i]), selection_probability=float(probability[i]),
-            reason=_g(
-                "%(community)s: estimated %(pred).1f%% (80%%: %(lo).1f–%(hi).1f), poverty %(pov).0f%%; "
-                "%(per).2f cases averted per 1,000 PEN; funded in %(prob).0f%% of resampled predictions."
-            ) % {
+            reason=render(REASON, {
                 "community": score.community.name, "pred": p["prev"][i] * 100, "lo": p["prev_lo"][i] * 100,
                 "hi": p["prev_hi"][i] * 100,
                 "pov": score.poverty or 0.0, "per": per_1000, "prob": 100 * probability[i],
-            },
+            }),
         ))
     PlanItem.objects.bulk_create(items)
     total, lo_total, hi_total = _totals(p, taken)
@@ -359,7 +356,8 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
     plan.model_version = version
     plan.fingerprint = version.fingerprint
     plan.catalogue = [
-        {"code": t.code, "name": t.name, "indicator": version.target.code, "target_group": t.target_group,
+        {"code": t.code, "name": t.name, "name_es": t.name_es, "name_en": t.name_en,
+         "indicator": version.target.code, "target_group": t.target_group,
          "cost_per_beneficiary_pen": str(t.cost_per_beneficiary_pen), "effect_relative": t.effect_relative,
          "affected_fraction": AFFECTED_FRACTION.get(t.code, 1.0), "evidence": t.evidence}
         for t in types
@@ -372,6 +370,6 @@ def plan_compute(*, plan: Plan, log=None) -> Plan:
     plan.status = PlanStatus.COMPUTED
     plan.computed_at = timezone.now()
     plan.save()
-    log(f"plan {plan.pk}: {len(items)} lines, {total_cost} PEN of {plan.budget_pen}, "
-        f"{plan.total_cases_averted:.1f} cases averted (80%: {lo_total:.1f}–{hi_total:.1f})")
+    log(render(LOG_PLAN_DONE, {"plan": plan.pk, "lines": len(items), "cost": total_cost, "budget": plan.budget_pen,
+                               "cases": plan.total_cases_averted, "lo": lo_total, "hi": hi_total}))
     return plan

@@ -23,8 +23,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from healthplanner import metrics
+from healthplanner.i18n import localize, render
 
 from .. import keras_model
+from ..messages import LOG_ATTEMPT, LOG_ATTEMPT_AGAIN, LOG_FAILED
 from ..models import ModelStatus, ModelVersion, Plan, TaskKind, TaskRun, TaskStatus
 
 __all__ = ["pipeline_enqueue", "run_enqueue", "run_execute", "run_now", "run_reclaim_stale", "scheduled_train",
@@ -106,9 +108,8 @@ def _claim(run_id):
         run.attempts += 1
         run.started_at = now
         run.heartbeat_at = now
-        note = f"{_stamp()} attempt {run.attempts} in process {os.getpid()}"
-        if run.attempts > 1:
-            note += " (the previous attempt stopped before finishing)"
+        message = LOG_ATTEMPT_AGAIN if run.attempts > 1 else LOG_ATTEMPT
+        note = f"{_stamp()} " + render(message, {"attempt": run.attempts, "pid": os.getpid()})
         run.log = [*run.log, note]
         run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "log"])
         return run
@@ -196,7 +197,7 @@ def run_execute(*, run_id: int, echo=None) -> str:
         lines.append(f"{_stamp()} {line}")
         TaskRun.objects.filter(pk=run.pk).update(log=lines, heartbeat_at=now)
         if echo is not None:
-            echo(line)
+            echo(localize(line))
 
     handler = HANDLERS.get(run.kind)
     try:
@@ -207,7 +208,7 @@ def run_execute(*, run_id: int, echo=None) -> str:
     except Exception as exc:  # recorded on the run, shown in the admin
         run.status = TaskStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc()}"
-        lines.append(f"{_stamp()} failed: {type(exc).__name__}: {exc}")
+        lines.append(f"{_stamp()} " + render(LOG_FAILED, {"error": f"{type(exc).__name__}: {exc}"}))
         if run.kind == TaskKind.PLAN and run.plan_id:
             Plan.objects.filter(pk=run.plan_id).update(status="failed")
     else:
@@ -283,8 +284,9 @@ def pipeline_enqueue(*, target: str, level: str, year: int, budget_pen, fast: bo
     """Queue train → score → plan for the worker (the demo's whole job)."""
     return run_enqueue(kind=TaskKind.TRAIN, user=user, params={
         "target": target, "level": level, "year": year, "fast": fast,
-        "then": [{"kind": TaskKind.SCORE}, {"kind": TaskKind.PLAN, "budget": str(budget_pen),
-                                             "name": f"{target} {budget_pen} PEN"}],
+        # The plan gets no stored name: it is shown by its target and budget in the reader's language
+        # (Plan.display_name).
+        "then": [{"kind": TaskKind.SCORE}, {"kind": TaskKind.PLAN, "budget": str(budget_pen)}],
     })
 
 

@@ -8,10 +8,12 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from healthplanner.db import copy_rows
+from healthplanner.i18n import render
 from interventions.models import Community, IndicatorValue, InterventionType
 
 from .. import keras_model
 from ..features import DEPARTMENT, TARGET, WEIGHT, add_neighbours, build_frame
+from ..messages import LOG_SCORED
 from ..models import CommunityScore, ModelStatus, ModelVersion
 from .impact import (
     AFFECTED_FRACTION,
@@ -187,7 +189,7 @@ def score_version(*, version: ModelVersion, year: int | None = None, max_coverag
                             max_coverage=max_coverage)
     communities = dict(Community.objects.filter(level=version.level).values_list("code", "id"))
     n = _write(version, year, scores, communities)
-    log(f"scored {n} communities for {year} with version {version.pk} and {len(types)} intervention types")
+    log(render(LOG_SCORED, {"n": n, "year": year, "version": version.pk, "types": len(types)}))
     return n
 
 

@@ -8,11 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from healthplanner.i18n import render
 from interventions.choices import Level
 from interventions.models import Indicator
 
 from .. import keras_model
 from ..features import DEFAULT_FEATURES, DEFAULT_INPUTS, DEPARTMENT, TARGET, WEIGHT, add_neighbours, build_frame
+from ..messages import LOG_ACTIVE, LOG_CANDIDATE, LOG_FINAL, LOG_FRAME
 from ..models import ModelStatus, ModelVersion
 from .evaluation import BASELINES, DESIGNS, METHODS, evaluate, sampling_variance
 
@@ -58,8 +60,8 @@ def model_version_train(
     data = ff.labelled
     if min_sample_size:
         data = data[data[WEIGHT] >= min_sample_size]
-    log(f"frame: {len(ff.frame)} communities, {len(data)} with {target} measured in {target_year}; "
-        f"fingerprint {ff.fingerprint[:12]}")
+    log(render(LOG_FRAME, {"communities": len(ff.frame), "measured": len(data), "target": target,
+                           "year": target_year, "fingerprint": ff.fingerprint[:12]}))
     designs = [d for d in DESIGNS if d in (designs or DESIGNS)]
     results = {design: evaluate(ff, config=config, n_splits=n_splits, data=data, log=log, design=design)
                for design in designs}
@@ -81,7 +83,7 @@ def model_version_train(
     name = f"{target}/{level}/{target_year}-{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.keras"
     relative = keras_model.save_model(fit.model, name)
     seconds = round(time.perf_counter() - started, 2)
-    log(f"final ensemble: {fit.epochs} epochs, residual σ {fit.tau:.3f}; saved {relative} ({seconds} s)")
+    log(render(LOG_FINAL, {"epochs": fit.epochs, "tau": fit.tau, "path": relative, "seconds": seconds}))
     hyper = {
         **config.as_dict(), "tau": fit.tau, "final_epochs": fit.epochs, "n_splits": n_splits,
         "feature_years": list(feature_years) if feature_years else None, "min_sample_size": min_sample_size,
@@ -120,10 +122,10 @@ def _register(*, indicator, level, target_year, features, fingerprint, n_rows, h
         version.status = ModelStatus.ACTIVE
         version.promoted_at = timezone.now()
         version.save(update_fields=["status", "promoted_at"])
-        log(f"version {version.pk} is now active (weighted MAE {metrics['wmae']})")
+        log(render(LOG_ACTIVE, {"version": version.pk, "wmae": metrics["wmae"]}))
     else:
-        log(f"version {version.pk} stays a candidate: weighted MAE {metrics['wmae']} does not beat "
-            f"active version {active.pk} ({active.wmae})")
+        log(render(LOG_CANDIDATE, {"version": version.pk, "wmae": metrics["wmae"], "active": active.pk,
+                                   "active_wmae": active.wmae}))
     return version
 
 

@@ -6,6 +6,7 @@ import math
 from django.utils.translation import gettext_lazy as _
 
 from ..features import MISSING_SUFFIX, NEIGHBOUR_COLUMNS, TARGET, add_neighbours, build_frame
+from ..labels import level_label
 from ..models import ModelStatus, ModelVersion
 
 __all__ = ["MSG_NO_ACTIVE_MODEL_AT_LEVEL", "MSG_SEVERAL_ACTIVE", "active_version_for", "prediction_what_if"]
@@ -31,10 +32,10 @@ def active_version_for(*, community, target=None) -> ModelVersion:
     versions = list(versions[:10])
     if not versions:
         raise NoActiveModel(MSG_NO_ACTIVE_MODEL_AT_LEVEL % {
-            "target": target.code if target is not None else _("any indicator"), "level": community.level})
+            "target": target.code if target is not None else _("any indicator"), "level": level_label(community.level)})
     if len(versions) > 1:
         raise AmbiguousTarget(MSG_SEVERAL_ACTIVE % {
-            "level": community.level, "targets": ", ".join(sorted(v.target.code for v in versions))})
+            "level": level_label(community.level), "targets": ", ".join(sorted(v.target.code for v in versions))})
     return versions[0]
 
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             if model_version is None:
                 raise CommandError(f"There is no model version {version}.")
         run = run_now(kind=TaskKind.SCORE, model_version=model_version, params={"year": year} if year else {})
-        for line in run.log:
+        for line in run.log_text:
             self.stdout.write(line)
         if run.status != TaskStatus.SUCCEEDED:
             raise CommandError(run.error.splitlines()[0] if run.error else run.status)

@@ -1,0 +1,135 @@
+"""Text that is stored, shown in the active language.
+
+Two kinds of stored text:
+
+* **Catalogue data** (indicator and intervention-type names and descriptions) is kept in
+  both languages by django-modeltranslation (``name_es``, ``name_en``, …);
+  ``translation_fields`` names those columns.
+* **Messages written to the database** (a plan line's reason, a task run's log lines) are
+  rendered when they are written, in the language active then. Each is registered here
+  with ``stored_message`` (an English msgid, translated in the catalogue); ``localize``
+  recognises a stored text written in any of the project's languages (or under an older
+  msgid registered as ``legacy``), takes its values back out and renders the same message
+  in the active language. A text that matches no registered message is shown as stored.
+"""
+import re
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import translation
+
+__all__ = ["SavedInDefaultLanguage", "localize", "render", "stored_message", "translation_fields"]
+
+# A printf placeholder as Python's ``%`` operator reads it, or a literal ``%%``.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifgeEr]|%%")
+# The time stamp a task run's log line starts with ("14:03:07 ", "2026-12-03 14:03:07 -05 ").
+_LOG_PREFIX = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?\d{2}:\d{2}(?::\d{2})?(?: ?[A-Z]{2,5}| ?[+-]\d{2}(?::?\d{2})?)? ")
+
+_MESSAGES: dict[str, dict] = {}  # msgid -> {"display": {param: callable}, "as": msgid rendered instead}
+
+
+def translation_fields(*fields) -> list[str]:
+    """The per-language columns django-modeltranslation adds for ``fields``."""
+    languages = getattr(settings, "MODELTRANSLATION_LANGUAGES", None) or [code for code, _n in settings.LANGUAGES]
+    return [f"{field}_{language.replace('-', '_')}" for field in fields for language in languages]
+
+
+def stored_message(msgid: str, *, legacy: tuple[str, ...] = (), **display) -> str:
+    """Register ``msgid`` (mark it with ``gettext_noop`` so makemessages finds it) as a
+    message written to the database; returns it. ``legacy`` msgids (stored by older
+    versions, same placeholders) are recognised and shown as ``msgid``. ``display`` maps a
+    placeholder to a function that shows its stored value in the active language (e.g. a
+    method code as its label)."""
+    _MESSAGES[msgid] = {"display": display, "as": msgid}
+    for old in legacy:
+        _MESSAGES[old] = {"display": display, "as": msgid}
+    _patterns.cache_clear()
+    return msgid
+
+
+def render(msgid: str, params: dict) -> str:
+    """The message in the active language, as it is stored."""
+    return translation.gettext(msgid) % params
+
+
+def _names(template):
+    return {m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)}
+
+
+def _regex(template):
+    parts, seen, pos = [], set(), 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[pos:m.start()]))
+        name = m.group(1)
+        if name is None:
+            parts.append("%")
+        elif name in seen:
+            parts.append(f"(?P={name})")
+        else:
+            parts.append(f"(?P<{name}>.+?)")
+            seen.add(name)
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts), re.S)
+
+
+def _as_strings(template):
+    """``template`` with every placeholder taking its value as text (the stored digits stay)."""
+    return _PLACEHOLDER.sub(lambda m: f"%({m.group(1)})s" if m.group(1) else "%%", template)
+
+
+@lru_cache(maxsize=1)
+def _patterns():
+    """(regex, msgid) for every registered message as written in each language, longest first."""
+    found = {}
+    languages = [code for code, _n in settings.LANGUAGES]
+    for msgid in _MESSAGES:
+        names = _names(msgid)
+        templates = {msgid}
+        for language in languages:
+            with translation.override(language):
+                templates.add(translation.gettext(msgid))
+        for template in templates:
+            if _names(template) == names:
+                found.setdefault(template, msgid)
+    ordered = sorted(found.items(), key=lambda item: -len(item[0]))
+    return [(_regex(template), msgid) for template, msgid in ordered]
+
+
+def _localize_body(text):
+    for regex, msgid in _patterns():
+        match = regex.fullmatch(text)
+        if match is None:
+            continue
+        entry = _MESSAGES[msgid]
+        params = match.groupdict()
+        for name, show in entry["display"].items():
+            if name in params:
+                params[name] = show(params[name])
+        return _as_strings(translation.gettext(entry["as"])) % params
+    return None
+
+
+def localize(text):
+    """A stored message (a reason, a log line) in the active language; other text as is."""
+    if not text or not isinstance(text, str):
+        return text
+    # A log line's time stamp first: a message may start with a placeholder.
+    prefix = _LOG_PREFIX.match(text)
+    if prefix:
+        body = _localize_body(text[prefix.end():])
+        if body is not None:
+            return prefix.group(0) + body
+    body = _localize_body(text)
+    return text if body is None else body
+
+
+class SavedInDefaultLanguage:
+    """A model with django-modeltranslation fields whose original column (``name``,
+    ``description``) holds the default language's text whatever language is active when it
+    is saved: the reporting views and raw SQL read that column."""
+
+    def save(self, *args, **kwargs):
+        language = getattr(settings, "MODELTRANSLATION_DEFAULT_LANGUAGE", settings.LANGUAGE_CODE)
+        with translation.override(language):
+            return super().save(*args, **kwargs)
