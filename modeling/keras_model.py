@@ -16,7 +16,7 @@ facilities, 0% or 100%) pull a squared loss far more than they should.
 """
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 __all__ = [
     "TrainConfig",
     "FAST_CONFIG",
+    "TARGET_LOSS",
+    "default_config",
     "Z80",
     "fit_ensemble",
     "predict_members",
@@ -79,6 +81,18 @@ class TrainConfig:
 
 # Small and quick: for tests and trials.
 FAST_CONFIG = TrainConfig(members=3, hidden=(16, 8), epochs=40, batch_size=64, patience=8, learning_rate=1e-2)
+
+# The training loss per target, chosen by the department-grouped CV on the real 2022
+# district data (docs/modeling.md, "Loss per target"); other targets use TrainConfig.loss.
+TARGET_LOSS = {"stunting_u5_pct": "mse", "anaemia_6_35m_pct": "huber"}
+
+
+def default_config(target: str | None = None, *, fast: bool = False) -> TrainConfig:
+    """The configuration a training of ``target`` starts from: the defaults (or
+    FAST_CONFIG) with the target's loss. Explicit settings are laid over it by the caller."""
+    base = FAST_CONFIG if fast else TrainConfig()
+    loss = TARGET_LOSS.get(target)
+    return replace(base, loss=loss) if loss else base
 
 _setup_lock = threading.Lock()
 _ready = False

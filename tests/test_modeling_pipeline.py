@@ -40,6 +40,8 @@ def test_train_score_plan_through_the_task_runner(demo_small, django_capture_on_
     assert any("fold 3/3" in line for line in run.log)
     version = run.model_version
     assert version.status == ModelStatus.ACTIVE and version.n_rows == 334
+    # The target's loss (keras_model.TARGET_LOSS), since the run's config does not name one.
+    assert "loss" not in TINY_CONFIG and version.hyperparameters["loss"] == "mse"
     assert set(version.metrics) == METRIC_KEYS
     assert set(version.baselines) == set(BASELINES)
     # Both CV designs are stored, every method on each, with the metrics per department.

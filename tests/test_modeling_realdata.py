@@ -49,6 +49,7 @@ def _train(target, **params):
 def test_stunting_2022_keras_beats_the_baselines(peru):
     version = _train("stunting_u5_pct", designs=["department"])
     assert version.n_rows >= 1600  # the hard districts stay in the evaluation
+    assert version.hyperparameters["loss"] == "mse"  # stunting's loss, chosen by this CV
     keras = version.metrics["wmae"]
     assert keras <= 3.55  # issue 11's target, on the defaults, department-grouped
     assert version.beats_baselines and all(keras < m["wmae"] for m in version.baselines.values())

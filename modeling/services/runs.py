@@ -147,7 +147,7 @@ class _Heartbeat:
 
 def _train(run, log):
     params = run.params
-    base = keras_model.FAST_CONFIG if params.get("fast") else keras_model.TrainConfig()
+    base = keras_model.default_config(params.get("target"), fast=bool(params.get("fast")))
     config = keras_model.TrainConfig.from_dict({**base.as_dict(), **(params.get("config") or {})})
     from .training import model_version_train
 

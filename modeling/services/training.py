@@ -47,7 +47,7 @@ def model_version_train(
     first: its figures are the version's ``metrics`` and ``baselines`` and decide
     activation; province-grouped beside it in ``evaluation``)."""
     log = log or (lambda line: None)
-    config = config or keras_model.TrainConfig()
+    config = config or keras_model.default_config(target)
     indicator = Indicator.objects.filter(code=target).first()
     if indicator is None:
         raise ValueError(MSG_UNKNOWN_TARGET % {"code": target})
