@@ -104,7 +104,7 @@ def _preview(request, context, *, form, batch, token, file, options):
         "form": form, "batch": batch, "token": token, "file_name": file.name,
         "preview": _preview_rows(file, options), "can_confirm": batch.status == ImportStatus.DRY_RUN,
         "waiting": waiting, "reload_seconds": RELOAD_SECONDS,
-        "reload_url": f"{request.path}?{urlencode({'batch': batch.pk, 'token': token})}",
+        "reload_url": f"{request.path}?{urlencode({'batch': batch.pk, 'token': token or ''})}",
         "title": _("Preview of %(file)s") % {"file": file.name},
     })
     return TemplateResponse(request, "admin/interventions/importbatch/import_preview.html", context)

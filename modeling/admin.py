@@ -2,7 +2,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
@@ -16,6 +15,7 @@ from .admin_pages import plan_page
 from .labels import catalogue_entry_name, method_label
 from .models import CommunityScore, ModelVersion, Plan, PlanStatus, TaskKind, TaskRun
 from .selectors import plan_list
+from .services.charts import budget_curve_svg
 from .services.comparison import plan_compare
 from .services.constraints import ConstraintError, constraints_clean
 from .services.evaluation import BASELINES
@@ -90,40 +90,6 @@ class PlanForm(forms.ModelForm):
             return curve_multiples_clean(self.cleaned_data.get("curve_multiples"))
         except ConstraintError as exc:
             raise forms.ValidationError(str(exc)) from None
-
-
-def budget_curve_svg(curve, width=420, height=180):
-    """The budget curve as a small inline SVG: cases averted against the budget."""
-    points = [p for p in curve if p.get("feasible")]
-    if len(points) < 2:
-        return "—"
-    xs = [float(p["budget_pen"]) for p in points]
-    ys = [float(p["cases_averted"]) for p in points]
-    his = [float(p["cases_averted_upper"]) for p in points]
-    x0, x1, y1 = min(xs), max(xs), max(his) or 1.0
-    pad = 30
-
-    def xy(x, y):
-        return (pad + (x - x0) / ((x1 - x0) or 1.0) * (width - 2 * pad), height - pad - y / y1 * (height - 2 * pad))
-
-    line = " ".join("{:.1f},{:.1f}".format(*xy(x, y)) for x, y in zip(xs, ys, strict=True))
-    band = " ".join("{:.1f},{:.1f}".format(*xy(x, y)) for x, y in zip(xs, his, strict=True))
-    dots = format_html_join("", '<circle cx="{}" cy="{}" r="3"><title>{}</title></circle>', (
-        (f"{xy(x, y)[0]:.1f}", f"{xy(x, y)[1]:.1f}",
-         _("S/ %(budget)s: %(cases)s cases averted") % {"budget": number_format(x, 0, force_grouping=True),
-                                                      "cases": number_format(y, 1, force_grouping=True)})
-        for x, y in zip(xs, ys, strict=True)))
-    return format_html(
-        '<svg class="budget-curve" width="{}" height="{}" role="img" aria-label="{}">'
-        '<polyline points="{}" fill="none" stroke="#bbb" stroke-dasharray="4 3"/>'
-        '<polyline points="{}" fill="none" stroke="#417690" stroke-width="2"/>{}'
-        '<text x="{}" y="{}" font-size="11">S/ {}</text><text x="{}" y="{}" font-size="11" text-anchor="end">S/ {}'
-        '</text></svg>',
-        width, height, _("Cases averted by budget (dashed line: the upper bound of the 80 percent interval)"),
-        band, line, dots,
-        pad, height - 8, number_format(x0, 0, force_grouping=True), width - pad, height - 8,
-        number_format(x1, 0, force_grouping=True),
-    )
 
 
 def catalogue_table(catalogue):
@@ -389,7 +355,7 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
 
     @admin.display(description=_("budget curve"))
     def budget_curve_chart(self, obj):
-        return budget_curve_svg(obj.curve or [])
+        return budget_curve_svg(obj.curve or []) or "—"
 
     def save_model(self, request, obj, form, change):
         if not change:
