@@ -55,7 +55,7 @@ def main():
     print(f"{args.target} {args.level} {args.year}: {version.n_rows} rows, training {seconds:.1f} s "
           f"(version {version.pk}, {version.get_status_display()}, beats baselines: {version.beats_baselines})")
     for line in run.log:
-        if "CV seconds" in line:
+        if "seconds per method" in line:
             print("  " + line.split(" ", 1)[1])
     for design, result in version.evaluation.items():
         print(f"\n{design}-grouped CV")

@@ -232,7 +232,7 @@ class InterventionAdmin(InterventionScopeMixin, BaseAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(ExportActionMixin, admin.ModelAdmin):
-    list_display = ("id", "source", "file_name", "status", "progress", "started_at", "rows_written", "rows_rejected",
+    list_display = ("id", "source", "file_name", "status", "started_at", "rows_written", "rows_rejected",
                     "error_count")
     list_filter = ("source", "status", "dry_run")
     search_fields = ("source", "file_name", "sha256")
