@@ -34,22 +34,60 @@ def translation_fields(*fields) -> list[str]:
     return [f"{field}_{language.replace('-', '_')}" for field in fields for language in languages]
 
 
-def stored_message(msgid: str, *, legacy: tuple[str, ...] = (), **display) -> str:
+def stored_message(msgid: str, *, legacy: tuple[str, ...] = (), numbers: dict[str, int] | None = None,
+                   **display) -> str:
     """Register ``msgid`` (mark it with ``gettext_noop`` so makemessages finds it) as a
     message written to the database; returns it. ``legacy`` msgids (stored by older
     versions, same placeholders) are recognised and shown as ``msgid``. ``display`` maps a
     placeholder to a function that shows its stored value in the active language (e.g. a
-    method code as its label)."""
-    _MESSAGES[msgid] = {"display": display, "as": msgid}
+    method code as its label). ``numbers`` maps a placeholder to its decimals: it is written
+    as Peru reads numbers in the active language (``30,0``, ``1 234,56``; in English
+    ``30.0``, ``1,234.56``), and a stored value written in either language (or by the
+    ``printf`` format of an older version) is shown again in the active one."""
+    numbers = dict(numbers or {})
+    for name, decimals in numbers.items():
+        display.setdefault(name, _shown_number(decimals))
+    _MESSAGES[msgid] = {"display": display, "as": msgid, "numbers": numbers}
     for old in legacy:
-        _MESSAGES[old] = {"display": display, "as": msgid}
+        _MESSAGES[old] = {"display": display, "as": msgid, "numbers": numbers}
     _patterns.cache_clear()
     return msgid
 
 
 def render(msgid: str, params: dict) -> str:
     """The message in the active language, as it is stored."""
-    return translation.gettext(msgid) % params
+    numbers = _MESSAGES.get(msgid, {}).get("numbers")
+    if not numbers:
+        return translation.gettext(msgid) % params
+    from .formatting import number
+
+    params = {**params, **{name: number(params[name], decimals) for name, decimals in numbers.items()
+                           if name in params}}
+    return _as_strings(translation.gettext(msgid), only=set(numbers)) % params
+
+
+def parse_number(text: str, decimals: int) -> float | None:
+    """A number written with either language's separators (``1 234,5``, ``1,234.5``,
+    ``1234.5``), knowing how many decimals it was written with; None if it is none."""
+    body = re.sub(r"[\s\u00a0\u202f]", "", str(text))
+    if decimals > 0 and len(body) > decimals and body[-decimals - 1] in ",.":
+        whole, fraction = body[:-decimals - 1], body[-decimals:]
+    else:
+        whole, fraction = body, ""
+    whole = whole.replace(",", "").replace(".", "")
+    try:
+        return float(f"{whole}.{fraction}" if fraction else whole)
+    except ValueError:
+        return None
+
+
+def _shown_number(decimals: int):
+    def show(text):
+        from .formatting import number
+
+        value = parse_number(text, decimals)
+        return text if value is None else number(value, decimals)
+    return show
 
 
 def _names(template):
@@ -73,9 +111,14 @@ def _regex(template):
     return re.compile("".join(parts), re.S)
 
 
-def _as_strings(template):
-    """``template`` with every placeholder taking its value as text (the stored digits stay)."""
-    return _PLACEHOLDER.sub(lambda m: f"%({m.group(1)})s" if m.group(1) else "%%", template)
+def _as_strings(template, only=None):
+    """``template`` with every placeholder (or those named in ``only``) taking its value as
+    text (the stored digits stay)."""
+    def text(m):
+        if m.group(1) is None:
+            return "%%"
+        return f"%({m.group(1)})s" if only is None or m.group(1) in only else m.group(0)
+    return _PLACEHOLDER.sub(text, template)
 
 
 @lru_cache(maxsize=1)

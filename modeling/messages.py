@@ -33,6 +33,7 @@ REASON = stored_message(
                  "%(per).2f cases averted per 1,000 PEN; funded in %(prob).0f%% of resampled predictions."),
     legacy=("%(community)s: predicted %(pred).1f%% (80%%: %(lo).1f–%(hi).1f), poverty %(pov).0f%%; "
             "%(per).2f cases averted per 1,000 PEN; funded in %(prob).0f%% of resampled predictions.",),
+    numbers={"pred": 1, "lo": 1, "hi": 1, "pov": 0, "per": 2, "prob": 0},
 )
 LOG_ATTEMPT = stored_message(gettext_noop("attempt %(attempt)s in process %(pid)s"))
 LOG_ATTEMPT_AGAIN = stored_message(
@@ -43,7 +44,8 @@ LOG_CONSTRAINED = stored_message(
                  "(not %(requested)s)"))
 LOG_PLAN_DONE = stored_message(
     gettext_noop("plan %(plan)s: %(lines)s lines, %(cost)s PEN of %(budget)s, %(cases).1f cases averted "
-                 "(80%%: %(lo).1f–%(hi).1f)"))
+                 "(80%%: %(lo).1f–%(hi).1f)"),
+    numbers={"lines": 0, "cost": 2, "budget": 2, "cases": 1, "lo": 1, "hi": 1})
 LOG_FRAME = stored_message(
     gettext_noop("frame: %(communities)s communities, %(measured)s with %(target)s measured in %(year)s; "
                  "fingerprint %(fingerprint)s"))

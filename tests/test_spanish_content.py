@@ -15,7 +15,7 @@ from healthplanner.i18n import localize, render
 from interventions.choices import Level
 from interventions.models import Community, Indicator, InterventionType
 from interventions.seed.catalogue import STANDARD_INDICATORS, STARTER_INTERVENTION_TYPES
-from modeling.messages import LOG_FOLD, REASON
+from modeling.messages import LOG_FOLD, LOG_PLAN_DONE, REASON
 from modeling.models import ModelVersion, Plan, PlanItem, TaskRun
 from tests.api_support import client_for
 from tests.conftest import make_user
@@ -164,7 +164,9 @@ def test_stored_messages_are_shown_in_the_active_language_whichever_they_were_st
         assert localize(spanish) == english
     with translation.override("es"):
         assert localize(english) == spanish
-        assert spanish.startswith("San Juan: Bautista: estimación 30.0% (80%: 21.5–38.2)")
+        assert spanish.startswith("San Juan: Bautista: estimación 30,0% (80%: 21,5–38,3), pobreza 61%; 2,50 casos")
+        # Reasons stored with the decimal point of an older version are shown with Peru's comma.
+        assert localize(spanish.replace("30,0", "30.0").replace("2,50", "2.50")) == spanish
         # Reasons stored before "predicted" became "estimated" are recognised too.
         old = english.replace(": estimated ", ": predicted ")
         assert localize(old) == spanish
@@ -174,6 +176,13 @@ def test_stored_messages_are_shown_in_the_active_language_whichever_they_were_st
                                                     "departments": "01, 05", "epochs": 12})
         assert localize(line) == ("09:15:02 VC agrupada por provincia, partición 2/3: departamentos de prueba 01, 05; "
                                   "la red neuronal se detuvo tras 12 épocas")
+        assert english.startswith("San Juan: Bautista: estimated 30.0% (80%: 21.5–38.3), poverty 61%; 2.50 cases")
+        # Amounts in a log line: thousands grouped, two decimals, in either language.
+        with translation.override("en"):
+            done = render(LOG_PLAN_DONE, {"plan": 4, "lines": 1370, "cost": Decimal("1999998.12"),
+                                          "budget": Decimal("2000000"), "cases": 22.869077, "lo": 10.04, "hi": 35.5})
+            assert done == "plan 4: 1,370 lines, 1,999,998.12 PEN of 2,000,000.00, 22.9 cases averted (80%: 10.0–35.5)"
+        assert "1\xa0999\xa0998,12" in localize(done) and "22,9" in localize(done)
         # Text that is no registered message is shown as it is.
         assert localize("Nota escrita a mano") == "Nota escrita a mano"
 
