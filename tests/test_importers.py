@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from interventions.choices import ImportStatus
 from interventions.importers import PERU_ADAPTERS, GenericAdapter, InputFile, rollback_batch, run_import
@@ -332,6 +333,8 @@ def test_load_peru_data_from_a_base_url(db, tmp_path):
     finally:
         server.shutdown()
     assert "geodir-ubigeo-inei.csv" in out.getvalue() and "succeeded" in out.getvalue()
+    assert out.getvalue().splitlines()[0].split() == ["source", "file", "status", "rows", "read", "written",
+                                                      "rejected", "seconds"]
     assert Community.objects.get(code="010101").altitude_m == 2338
     assert Community.objects.filter(level="district").count() == 4
 
@@ -339,7 +342,10 @@ def test_load_peru_data_from_a_base_url(db, tmp_path):
 def test_load_peru_data_reports_missing_files(db, tmp_path):
     with pytest.raises(CommandError) as failed:
         call_command("load_peru_data", str(tmp_path), "--only", "poverty-2018", "--no-progress", stdout=io.StringIO())
-    assert "1 missing" in str(failed.value)
+    assert str(failed.value) == "0 files refused, 1 missing; nothing was written from those files."
+    with translation.override("es"), pytest.raises(CommandError) as failed:
+        call_command("load_peru_data", str(tmp_path), "--only", "poverty-2018", "--no-progress", stdout=io.StringIO())
+    assert str(failed.value) == "0 archivos rechazados, falta 1; no se escribió nada de esos archivos."
 
 
 def test_load_peru_data_dry_run_writes_nothing_at_all(db, tmp_path):
@@ -349,13 +355,15 @@ def test_load_peru_data_dry_run_writes_nothing_at_all(db, tmp_path):
     (tmp_path / "poverty" / "Mapa_Pobreza_2018.xlsx").write_bytes(_xlsx([
         ["Ubigeo", "Pobreza Monetaria -Mapa de Pobreza\n2018 (INEI)"], ["010101", 9.03], ["010102", 36.5]]))
     out = io.StringIO()
-    call_command("load_peru_data", str(tmp_path), "--only", "ubigeo", "--only", "poverty-2018", "--dry-run",
-                 "--no-progress", stdout=out)
+    with translation.override("es"):  # the table in Spanish, as the command prints it by default
+        call_command("load_peru_data", str(tmp_path), "--only", "ubigeo", "--only", "poverty-2018", "--dry-run",
+                     "--no-progress", stdout=out)
     lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["fuente", "archivo", "estado", "filas", "leídas", "escritas", "rechazadas", "segundos"]
     # The poverty values would find the communities the ubigeo file would create.
-    assert any(line.split()[:3] == ["poverty-2018", "Mapa_Pobreza_2018.xlsx", "dry_run"] and line.split()[4] == "2"
+    assert any(line.split()[:3] == ["poverty-2018", "Mapa_Pobreza_2018.xlsx", "simulación"] and line.split()[4] == "2"
                for line in lines), out.getvalue()
-    assert "dry run: nothing written" in out.getvalue()
+    assert "(simulación: no se escribió nada)" in out.getvalue()
     assert not Community.objects.exists() and not IndicatorValue.objects.exists()
     assert not ImportBatch.objects.exists()
 

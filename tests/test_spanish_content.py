@@ -2,6 +2,7 @@
 default plan names, method and level labels, roles and the task queue's admin are shown in
 the active language; the API answers in the language asked for."""
 import importlib
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from healthplanner import roles
 from healthplanner.i18n import localize, render
@@ -259,3 +261,22 @@ def test_role_names_migration_renames_or_merges_the_english_groups(django_user_m
     # And back.
     migration.to_english(global_apps, None)
     assert set(Group.objects.values_list("name", flat=True)) >= {"Partners", "Editors", "Analysts"}
+
+
+def test_every_plural_message_has_each_spanish_plural_form():
+    """Spanish has three plural forms in the catalogue's header (one, many, other): a
+    message with fewer falls back to English for the missing counts (``0 files refused``)."""
+    import gettext as gnu
+    from pathlib import Path
+
+    from django.conf import settings
+
+    with open(Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.mo", "rb") as mo:
+        catalogue = gnu.GNUTranslations(mo)
+    forms = int(re.search(r"nplurals=(\d+)", catalogue._info["plural-forms"]).group(1))
+    plurals = {key[0] for key in catalogue._catalog if isinstance(key, tuple)}
+    assert plurals, "the Spanish catalogue has no plural message"
+    short = sorted(m for m in plurals if any((m, i) not in catalogue._catalog for i in range(forms)))
+    assert not short, f"plural messages without all {forms} Spanish forms: {short}"
+    with translation.override("es"):
+        assert ngettext("%(count)s file refused", "%(count)s files refused", 0) == "%(count)s archivos rechazados"

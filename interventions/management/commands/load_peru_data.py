@@ -1,7 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from healthplanner.formatting import number
 from interventions.choices import ImportStatus
 from interventions.importers.loader import load_peru_data, planned_files
 from interventions.importers.peru import LOAD_ORDER
@@ -44,27 +47,33 @@ class Command(BaseCommand):
             bar.close()
             raise CommandError(str(exc)) from None
         bar.close()
-        rows = [("source", "file", "status", "read", "written", "rejected", "seconds")]
+        # The table in the active language (Spanish by default), numbers as Peru reads them;
+        # the source codes and file names stay as they are named on disk.
+        rows = [(_("source"), _("file"), _("status"), _("rows read"), _("written"), _("rejected"), _("seconds"))]
         for step in steps:
             b = step.batch
             if b is None:
-                rows.append((step.source, step.relpath.split("/")[-1], "missing", "", "", "", ""))
+                rows.append((step.source, step.relpath.split("/")[-1], _("missing"), "", "", "", ""))
             else:
-                rows.append((step.source, b.file_name, b.status, str(b.rows_read), str(b.rows_written),
-                             str(b.rows_rejected), f"{b.summary.get('seconds', 0):.1f}"))
+                rows.append((step.source, b.file_name, str(ImportStatus(b.status).label), number(b.rows_read),
+                             number(b.rows_written), number(b.rows_rejected), number(b.summary.get("seconds", 0), 1)))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        numeric = range(3, len(rows[0]))
         for i, row in enumerate(rows):
-            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+            self.stdout.write("  ".join(cell.rjust(w) if k in numeric and i else cell.ljust(w)
+                                        for k, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
-        suffix = " (dry run: nothing written)" if dry_run else ""
-        self.stdout.write(f"Total: {time.monotonic() - started:.1f} s" + suffix)
+        total = _("Total: %(seconds)s s") % {"seconds": number(time.monotonic() - started, 1)}
+        self.stdout.write(total + (_(" (dry run: nothing written)") if dry_run else ""))
         failed = [s for s in steps if s.batch is not None and s.batch.status == ImportStatus.FAILED]
         for step in failed:
             for error in step.batch.errors[:20]:
                 self.stderr.write(error["message"])
-        if failed or any(s.missing for s in steps):
+        missing = sum(s.missing for s in steps)
+        if failed or missing:
             raise CommandError(
-                f"{len(failed)} file(s) refused, {sum(s.missing for s in steps)} missing; "
-                "nothing was written from those files."
+                ngettext("%(count)s file refused", "%(count)s files refused", len(failed)) % {"count": len(failed)}
+                + ", " + ngettext("%(count)s missing", "%(count)s missing", missing) % {"count": missing}
+                + "; " + _("nothing was written from those files.")
             )
