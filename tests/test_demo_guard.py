@@ -85,3 +85,22 @@ def test_replace_demo_removes_the_demo_then_loads(real_folder):
     # Real data on their own: the next load needs no flag.
     call_command("load_peru_data", str(real_folder), "--only", "ubigeo", "--no-progress", stdout=io.StringIO(),
                  stderr=io.StringIO())
+
+
+def test_the_demo_is_not_seeded_over_real_data(real_folder):
+    call_command("load_peru_data", str(real_folder), "--only", "ubigeo", "--no-progress", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    before = _checksum()
+    with translation.override("es"), pytest.raises(CommandError) as refused:
+        call_command("seed_demo", "--departments", "2", stdout=io.StringIO())
+    message = str(refused.value)
+    assert "datos reales" in message and "ubigeo" in message and "no se escribió nada" in message, message
+    assert _checksum() == before
+    assert not demo_present()
+
+
+def test_the_demo_is_seeded_again_over_itself():
+    call_command("seed_demo", "--departments", "2", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", "--departments", "2", stdout=out)  # idempotent: its own data are no real data
+    assert "Nothing changed" in out.getvalue()

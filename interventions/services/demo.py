@@ -10,13 +10,13 @@ from django.db.models import Exists, OuterRef
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import Level
+from ..choices import ImportStatus, Level
 from ..models import Community, ImportBatch, IndicatorValue, Intervention, Partner
 from ..seed.demo import DEMO_NOTE, DEMO_PARTNERS, DEMO_SOURCE, demo_marker
 from ..signals import demo_data_removing
 
-__all__ = ["MSG_DEMO_PRESENT", "MSG_DEMO_REMOVED", "DemoDataPresent", "DemoRemoval", "demo_check", "demo_present",
-           "demo_remove"]
+__all__ = ["MSG_DEMO_PRESENT", "MSG_DEMO_REMOVED", "MSG_REAL_PRESENT", "DemoDataPresent", "DemoRemoval",
+           "RealDataPresent", "demo_check", "demo_present", "demo_remove", "real_data_check", "real_data_present"]
 
 MSG_DEMO_REMOVED = _(
     "Synthetic demo data removed first: %(values)s values, %(interventions)s interventions, %(partners)s "
@@ -29,12 +29,21 @@ MSG_DEMO_PRESENT = _(
     "command again with --replace-demo to remove the demo data (and the models, scores and plans computed from "
     "them) first, or load into an empty database."
 )
+MSG_REAL_PRESENT = _(
+    "The database holds real data (%(values)s indicator values from %(sources)s). The synthetic demo is not "
+    "seeded on top of them: nothing was written. Seed the demo into an empty database (for example "
+    "DATABASE_URL=sqlite:///demo.sqlite3), or keep working with the real data (bin/demo --real)."
+)
 # Communities the demo names (databases seeded before the demo had its marker).
 DEMO_NAME = re.compile(r"^(Distrito \d{6}|.+ – provincia \d{2})$")
 
 
 class DemoDataPresent(Exception):
     """Real data were asked for on top of the synthetic demo."""
+
+
+class RealDataPresent(Exception):
+    """The synthetic demo was asked for on top of real data."""
 
 
 @dataclass
@@ -74,6 +83,35 @@ def demo_check(*, replace_demo: bool) -> None:
     raise DemoDataPresent(MSG_DEMO_PRESENT % {
         "values": number_format(IndicatorValue.objects.filter(source=DEMO_SOURCE).count(), force_grouping=True),
         "communities": number_format(len(_demo_codes()), force_grouping=True),
+    })
+
+
+def _real_values():
+    return IndicatorValue.objects.exclude(source=DEMO_SOURCE)
+
+
+def _real_batches():
+    """Imports that wrote something, other than the demo's own marker."""
+    return (ImportBatch.objects.exclude(source=DEMO_SOURCE)
+            .filter(status=ImportStatus.SUCCEEDED, rows_written__gt=0))
+
+
+def real_data_present() -> bool:
+    """Whether anything but the demo was imported or entered (an import that wrote rows, or
+    an indicator value from another source)."""
+    return _real_values().exists() or _real_batches().exists()
+
+
+def real_data_check() -> None:
+    """Raise ``RealDataPresent`` (with the message users see) when real data are present:
+    the demo is never seeded on top of them."""
+    if not real_data_present():
+        return
+    sources = sorted(set(_real_values().values_list("source", flat=True).distinct()[:20])
+                     | set(_real_batches().values_list("source", flat=True).distinct()[:20]))
+    raise RealDataPresent(MSG_REAL_PRESENT % {
+        "values": number_format(_real_values().count(), force_grouping=True),
+        "sources": ", ".join(source or "—" for source in sources[:8]),
     })
 
 

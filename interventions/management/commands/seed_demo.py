@@ -1,10 +1,12 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from interventions.seed.demo import seed_demo
+from interventions.services.demo import RealDataPresent, real_data_check
 
 
 class Command(BaseCommand):
-    help = "Build the deterministic synthetic demo dataset shaped like Peru (idempotent)."
+    help = ("Build the deterministic synthetic demo dataset shaped like Peru (idempotent). Refuses, writing "
+            "nothing, where real data were imported: the demo and real data never mix.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2017, help="random seed (default 2017)")
@@ -14,6 +16,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, departments, **options):
+        try:
+            real_data_check()
+        except RealDataPresent as exc:
+            raise CommandError(str(exc)) from None
         summary = seed_demo(seed=seed, departments=departments)
         self.stdout.write(
             f"Demo data (seed {seed}): communities {summary.communities_created} created, "
