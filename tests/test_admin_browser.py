@@ -1,5 +1,6 @@
 """In Debian's Chromium at 1366 px, in Spanish: every changelist of every registered model,
-the import form and a district's page fit the screen (no horizontal scrolling).
+the import form, a district's page, a plan's page and its printable report fit the screen
+(no horizontal scrolling, no table cut off inside its box).
 
 Set HP_SCREENSHOT_DIR to a folder to keep a screenshot of every page (not committed)."""
 import os
@@ -25,6 +26,10 @@ OVERFLOW = "[document.documentElement.scrollWidth, window.innerWidth]"
 # than widen the page: a column hidden there is cut off just the same.
 HIDDEN = """Array.from(document.querySelectorAll('#changelist .results, #district-profile .scroll'))
   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => (e.id || e.className) + ' ' + e.scrollWidth)"""
+# The printable report is one column of A4 width: no table, map or chart sticks out of it.
+STICKS_OUT = """Array.from(document.querySelectorAll('body > *, table, svg, img'))
+  .filter(e => e.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 1)
+  .map(e => e.tagName + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 def _data():
@@ -88,11 +93,10 @@ def test_every_list_fits_1366_px_in_spanish(transactional_db, live_server, djang
     pages = [(f"{m._meta.app_label}.{m._meta.model_name}",
               reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist"))
              for m in sorted(admin.site._registry, key=lambda m: m._meta.label)]
-    pages += [("import-form", reverse("admin:interventions_importbatch_import"))]
-    # KNOWN (issue 12, left open): since the merge of the Spanish catalogue and the plan page,
-    # one table of the district page scrolls inside its box (1,030 px) at 1366 px; it is
-    # checked again once fixed. The page itself must still load.
-    assert district.pk
+    pages += [("import-form", reverse("admin:interventions_importbatch_import")),
+              ("district-page", reverse("admin:interventions_community_change", args=[district.pk])),
+              ("plan-page", reverse("admin:modeling_plan_change", args=[plan.pk])),
+              ("plan-report", reverse("plan_report", args=[plan.pk]))]
     shots = Path(os.environ["HP_SCREENSHOT_DIR"]) if os.environ.get("HP_SCREENSHOT_DIR") else None
     too_wide = {}
     for name, url in pages:
@@ -104,7 +108,7 @@ def test_every_list_fits_1366_px_in_spanish(transactional_db, live_server, djang
             page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         if scroll_width > inner_width:
             too_wide[name] = scroll_width
-        hidden = page.evaluate(HIDDEN)
+        hidden = page.evaluate(HIDDEN) + (page.evaluate(STICKS_OUT) if name == "plan-report" else [])
         if hidden:
             too_wide[name] = hidden
     assert len(pages) > 20
