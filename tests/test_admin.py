@@ -49,9 +49,10 @@ def _model_objects():
     from modeling.models import TaskKind
     from modeling.services.planning import plan_compute, plan_create
     from modeling.services.runs import run_now
-    from tests.modeling_helpers import TRAIN_PARAMS
+    from tests.modeling_helpers import TRAIN_PARAMS, shared_training
 
-    train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+    with shared_training():
+        train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
     assert train.status == "succeeded", train.error
     score = run_now(kind=TaskKind.SCORE, model_version=train.model_version)
     assert score.status == "succeeded", score.error

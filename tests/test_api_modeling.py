@@ -30,9 +30,10 @@ pytestmark = pytest.mark.slow
 def make_model():
     """Train, then score, with the real services; returns the version."""
     from modeling.services.runs import run_now
-    from tests.modeling_helpers import TRAIN_PARAMS
+    from tests.modeling_helpers import TRAIN_PARAMS, shared_training
 
-    train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+    with shared_training():
+        train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
     assert train.status == TaskStatus.SUCCEEDED, train.error
     score = run_now(kind=TaskKind.SCORE, model_version=train.model_version)
     assert score.status == TaskStatus.SUCCEEDED, score.error

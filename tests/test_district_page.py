@@ -21,10 +21,11 @@ def scored(demo_module, django_db_blocker):
     from modeling.models import TaskKind
     from modeling.services.planning import plan_compute, plan_create
     from modeling.services.runs import run_now
-    from tests.modeling_helpers import TRAIN_PARAMS
+    from tests.modeling_helpers import TRAIN_PARAMS, shared_training
 
     with django_db_blocker.unblock():
-        train = run_now(kind=TaskKind.TRAIN, params={**TRAIN_PARAMS, "n_splits": 2, "designs": ["department"]})
+        with shared_training():
+            train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
         assert train.status == "succeeded", train.error
         assert run_now(kind=TaskKind.SCORE, model_version=train.model_version).status == "succeeded"
         plan = plan_create(budget_pen=Decimal("100000"), draws=20)

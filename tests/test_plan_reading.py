@@ -37,10 +37,11 @@ def plans(demo_module, django_db_blocker):
     with a budget curve; trained, scored and computed once."""
     from modeling.services.planning import plan_compute, plan_create
     from modeling.services.runs import run_now
-    from tests.modeling_helpers import TRAIN_PARAMS
+    from tests.modeling_helpers import TRAIN_PARAMS, shared_training
 
     with django_db_blocker.unblock():
-        train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+        with shared_training():
+            train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
         assert train.status == TaskStatus.SUCCEEDED, train.error
         version = train.model_version
         score = run_now(kind=TaskKind.SCORE, model_version=version)

@@ -47,10 +47,11 @@ def computed(demo_module, django_db_blocker):
     from modeling.models import TaskKind
     from modeling.services.planning import plan_create
     from modeling.services.runs import run_now
-    from tests.modeling_helpers import TRAIN_PARAMS
+    from tests.modeling_helpers import TRAIN_PARAMS, shared_training
 
     with django_db_blocker.unblock(), translation.override("en"):
-        train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
+        with shared_training():
+            train = run_now(kind=TaskKind.TRAIN, params=TRAIN_PARAMS)
         assert train.status == "succeeded", train.error
         score = run_now(kind=TaskKind.SCORE, model_version=train.model_version)
         assert score.status == "succeeded", score.error
