@@ -283,6 +283,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
         "healthplanner.api.renderers.CSVRenderer",
     ],
+    # An unknown or empty ?format= is a 406 in the API's error shape (DRF: 404 / ignored).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "healthplanner.api.negotiation.ContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "healthplanner.api.parsers.LimitedJSONParser",
         "rest_framework.parsers.FormParser",

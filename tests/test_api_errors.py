@@ -186,3 +186,16 @@ def test_impossible_community_codes_and_conflicting_fields_are_400(django_user_m
     body = error(root.post("/api/v1/predictions/", {"community": one.code, "community_id": other.pk},
                            format="json"), 400)
     assert list(body["errors"]) == ["community"]
+
+
+def test_an_unknown_or_empty_format_is_a_406_with_the_formats_offered(api):
+    body = error(api.get("/api/v1/communities/?format=xlsx"), 406)
+    assert body["code"] == "not_acceptable"
+    assert "xlsx" in body["detail"] and "json, csv" in body["detail"], body
+    for url in ("/api/v1/communities/?format=", "/api/v1/communities/?format=%20"):
+        body = error(api.get(url), 406)
+        assert body["code"] == "not_acceptable" and "json, csv" in body["detail"], body
+    # The formats it does answer in still answer.
+    assert api.get("/api/v1/communities/?format=csv").status_code == 200
+    assert api.get("/api/v1/communities/?format=json").status_code == 200
+    body = error(api.get("/api/v1/communities/1.5/"), 404)  # a format suffix in the path names no resource
