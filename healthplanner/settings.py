@@ -312,6 +312,10 @@ API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 if API_TOKEN_TTL_DAYS < 1:
     raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, at least 1.")
+# An expired token's row is kept this many days (its key is told "expired"), then purged daily.
+API_TOKEN_PURGE_AFTER_DAYS = env.int("API_TOKEN_PURGE_AFTER_DAYS", default=30)
+if API_TOKEN_PURGE_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_PURGE_AFTER_DAYS must be a whole number of days, 0 or more.")
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
     "AUTH_HEADER_PREFIX": "Token",

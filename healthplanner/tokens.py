@@ -4,8 +4,11 @@ Only a SHA-512 digest of a key is stored (with the key's first 15 characters, to
 row), so a key cannot be read back: ``api_token_create`` returns it once, and whoever issued
 it hands it to the partner. Every token expires, after ``API_TOKEN_TTL_DAYS`` unless told
 otherwise; a partner rotates by asking for a new token before the old one expires, then the
-old one is revoked. The admin (``healthplanner/admin.py``), the commands
-``create_api_token`` / ``revoke_api_tokens`` and the API's authentication
+old one is revoked. An expired token's row stays ``API_TOKEN_PURGE_AFTER_DAYS`` (30) days, so
+its key is told "expired" rather than "invalid"; then ``api_tokens_purge_expired`` (a daily
+django-q2 schedule, and the command ``purge_api_tokens``) deletes it. The admin
+(``healthplanner/admin.py``), the commands ``create_api_token`` / ``revoke_api_tokens`` and
+the API's authentication
 (``healthplanner/api/authentication.py``) all call these functions.
 """
 import binascii
@@ -15,6 +18,7 @@ from hmac import compare_digest
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
@@ -33,6 +37,7 @@ __all__ = [
     "ExpiredToken",
     "api_token_create",
     "api_token_for_key",
+    "api_tokens_purge_expired",
     "api_tokens_revoke",
 ]
 
@@ -42,6 +47,7 @@ MSG_BAD_TTL = _("A token lasts from 1 to %(max)s days.")
 MSG_INACTIVE_USER = _("“%(user)s” is not an active user: no token can be issued for it.")
 MSG_INVALID_TOKEN = _("Invalid token.")
 MSG_TOKEN_EXPIRED = _("This token has expired: ask the administrator for a new one.")
+MSG_BAD_GRACE = _("The days an expired token is kept cannot be negative.")
 
 
 class TokenError(Exception):
@@ -106,4 +112,16 @@ def api_tokens_revoke(*, user=None, tokens=None) -> int:
     queryset = ApiToken.objects.filter(user=user) if user is not None else tokens
     with transaction.atomic():
         count, _per_model = queryset.delete()
+    return count
+
+
+def api_tokens_purge_expired(*, grace_days: int | None = None) -> int:
+    """Delete the tokens that expired more than ``grace_days`` days ago (default
+    ``API_TOKEN_PURGE_AFTER_DAYS``); the number deleted. Until then an expired key is told
+    that it expired; afterwards it is an unknown key like any other."""
+    grace_days = settings.API_TOKEN_PURGE_AFTER_DAYS if grace_days is None else int(grace_days)
+    if grace_days < 0:
+        raise TokenError(MSG_BAD_GRACE)
+    with transaction.atomic():
+        count, _per_model = ApiToken.objects.filter(expiry__lt=timezone.now() - timedelta(days=grace_days)).delete()
     return count

@@ -186,3 +186,26 @@ def test_the_migration_hashes_drf_tokens_and_old_keys_keep_working(partner, sett
     assert old_key not in [str(value) for value in stored_row(token)]
     assert client_with(old_key).get(URL).status_code == 200
     assert client_with(old_key[:-1] + "8").get(URL).status_code == 401
+
+
+def test_tokens_expired_past_the_grace_period_are_purged_daily(partner):
+    from django_q.models import Schedule
+
+    from healthplanner.tasks import purge_expired_api_tokens
+
+    live = api_token_create(user=partner).token
+    recent = api_token_create(user=partner, ttl_days=1).token
+    old = api_token_create(user=partner, ttl_days=1).token
+    ApiToken.objects.filter(pk=recent.pk).update(expiry=timezone.now() - timedelta(days=29))
+    ApiToken.objects.filter(pk=old.pk).update(expiry=timezone.now() - timedelta(days=31))
+    assert purge_expired_api_tokens() == 1  # API_TOKEN_PURGE_AFTER_DAYS: 30
+    assert set(ApiToken.objects.values_list("pk", flat=True)) == {live.pk, recent.pk}
+    out = io.StringIO()
+    with translation.override("es"):
+        call_command("purge_api_tokens", "--grace-days", "0", stdout=out)
+    assert out.getvalue().strip() == "1 token vencido eliminado."
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [live.pk]
+    with pytest.raises(CommandError):
+        call_command("purge_api_tokens", "--grace-days", "-1", stdout=io.StringIO())
+    schedule = Schedule.objects.get(name="healthplanner: purge expired API tokens")
+    assert schedule.func == "healthplanner.tasks.purge_expired_api_tokens" and schedule.schedule_type == Schedule.DAILY
