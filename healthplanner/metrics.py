@@ -18,6 +18,7 @@ __all__ = [
     "TASK_RUNS",
     "TRAINING_SECONDS",
     "MODEL_MAE",
+    "MODEL_VERSION",
     "IMPORT_ROWS",
     "record_task_run",
     "set_model_mae",
@@ -42,11 +43,19 @@ TRAINING_SECONDS = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, float("inf")),
 )
 # The latest value set in any process wins, and it survives the worker that set it
-# (django-q2 recycles its workers).
+# (django-q2 recycles its workers). Labelled by target and level only (indicators × levels,
+# a bounded set): the version trained last is a value (healthplanner_model_version), not a
+# label, so every new version does not add a series for ever.
 MODEL_MAE = Gauge(
     "healthplanner_model_mae",
-    "Held-out mean absolute error of a trained model version.",
-    ["target", "level", "version"],
+    "Held-out weighted mean absolute error of the model version trained last, per target and level.",
+    ["target", "level"],
+    multiprocess_mode="mostrecent",
+)
+MODEL_VERSION = Gauge(
+    "healthplanner_model_version",
+    "Id of the model version trained last, per target and level (its MAE is healthplanner_model_mae).",
+    ["target", "level"],
     multiprocess_mode="mostrecent",
 )
 IMPORT_ROWS = Counter(
@@ -61,9 +70,10 @@ def record_task_run(task: str, status: str) -> None:
     TASK_RUNS.labels(task=task, status=status).inc()
 
 
-def set_model_mae(*, target: str, level: str, version, mae: float) -> None:
-    """Publish a model version's held-out MAE (``version`` is its id or name)."""
-    MODEL_MAE.labels(target=target, level=level, version=str(version)).set(mae)
+def set_model_mae(*, target: str, level: str, version: int, mae: float) -> None:
+    """Publish the held-out MAE of the version (its id) just trained for ``target`` and ``level``."""
+    MODEL_VERSION.labels(target=target, level=level).set(int(version))
+    MODEL_MAE.labels(target=target, level=level).set(mae)
 
 
 def record_import_rows(source: str, written: int, rejected: int) -> None:

@@ -218,7 +218,14 @@ def test_metric_helpers_count_what_they_are_given():
     assert _sample("healthplanner_training_seconds_count") == count + 1
 
     metrics.set_model_mae(target="stunting_u5_pct", level="district", version=3, mae=2.5)
-    assert _sample("healthplanner_model_mae", target="stunting_u5_pct", level="district", version="3") == 2.5
+    metrics.set_model_mae(target="stunting_u5_pct", level="district", version=4, mae=2.25)
+    # One series per target and level, however many versions are trained: the latest wins.
+    assert _sample("healthplanner_model_mae", target="stunting_u5_pct", level="district") == 2.25
+    assert _sample("healthplanner_model_version", target="stunting_u5_pct", level="district") == 4
+    from prometheus_client import REGISTRY
+    series = [s for m in REGISTRY.collect() if m.name in ("healthplanner_model_mae", "healthplanner_model_version")
+              for s in m.samples]
+    assert all(set(s.labels) == {"target", "level"} for s in series), series
 
 
 @pytest.mark.django_db

@@ -271,8 +271,9 @@ def test_the_modeling_runs_published_their_metrics(grafana, django_db_blocker):
 
     with django_db_blocker.unblock():
         version = ModelVersion.objects.select_related("target").get()
-    labels = {"target": version.target.code, "level": version.level, "version": str(version.pk)}
+    labels = {"target": version.target.code, "level": version.level}
     assert REGISTRY.get_sample_value("healthplanner_model_mae", labels) == version.metrics["wmae"]
+    assert REGISTRY.get_sample_value("healthplanner_model_version", labels) == version.pk
     for task in ("train_model", "score_communities"):
         assert REGISTRY.get_sample_value("healthplanner_task_runs_total", {"task": task, "status": "success"}) >= 1
     assert REGISTRY.get_sample_value("healthplanner_training_seconds_count") >= 1

@@ -272,11 +272,11 @@ def test_every_promql_target_returns_series_from_a_real_prometheus(stack, monkey
     train.refresh_from_db()
     assert train.status == TaskStatus.SUCCEEDED, train.error
     version = train.model_version
-    _wait_for(lambda: api.instant(f'healthplanner_model_mae{{version="{version.pk}"}}'),
+    _wait_for(lambda: api.instant(f"healthplanner_model_version == {version.pk}"),
               "prometheus to scrape the worker", logs=stack["logs"])
-    (mae,) = api.instant(f'healthplanner_model_mae{{version="{version.pk}"}}')
-    assert mae["metric"]["target"] == "stunting_u5_pct" and mae["metric"]["level"] == "district"
+    (mae,) = api.instant('healthplanner_model_mae{target="stunting_u5_pct",level="district"}')
     assert float(mae["value"][1]) == version.metrics["wmae"]
+    assert "version" not in mae["metric"]  # one series per target and level, not per version
     _wait_for(lambda: api.instant('django_http_responses_total_by_status_total{status="500"}'),
               "prometheus to scrape the web app", logs=stack["logs"])
     # Round 2, so counters increase between scrapes: score the new version, fail a
