@@ -64,9 +64,12 @@ def _safe_dataset(dataset, cell=safe_cell):
 
 
 class SafeCSV(base_formats.CSV):
+    """The admin's CSV: inert cells, and a UTF-8 byte-order mark first, so a spreadsheet
+    program (Excel on Windows) reads "Áncash" and "Huánuco" rather than mojibake."""
+
     def export_data(self, dataset, **kwargs):
         _safe_dataset(dataset)
-        return super().export_data(dataset, **kwargs)
+        return "\ufeff" + super().export_data(dataset, **kwargs)
 
 
 class SafeXLSX(base_formats.XLSX):

@@ -122,7 +122,9 @@ def test_a_deeply_nested_body_to_any_write_is_a_400(root, api_data):
 
 def test_admin_csv_export_keeps_every_payload_inert(client, root, payload_interventions):
     client.force_login(root)
-    rows = _csv_rows(_admin_export(client, Intervention, "0", payload_interventions).content.decode("utf-8"))
+    content = _admin_export(client, Intervention, "0", payload_interventions).content
+    assert content.startswith(b"\xef\xbb\xbf")  # the BOM: spreadsheets read the file as UTF-8
+    rows = _csv_rows(content.decode("utf-8-sig"))
     notes_column = next(name for name in rows[0] if name.lower() in ("notes", "notas"))
     assert sorted(row[notes_column] for row in rows) == sorted(PAYLOADS.values())
     for row in rows:
