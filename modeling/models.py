@@ -147,6 +147,10 @@ class TaskRun(models.Model):
             "Written while the run works; a running run whose heartbeat stops is queued again or marked failed."
         ),
     )
+    worker = models.CharField(
+        _("worker"), max_length=160, blank=True,
+        help_text=_("The machine and process of the attempt that runs it (host:pid)."),
+    )
     error = models.TextField(_("error"), blank=True)
     log = models.JSONField(_("log lines"), default=list, blank=True)
     user = models.ForeignKey(

@@ -4,6 +4,7 @@ reclaimed after TASK_HEARTBEAT_TIMEOUT, long before django-q2's Q_RETRY would ha
 out again: queued again while it has attempts left, else failed with the reason in Spanish.
 The real cluster is killed in tests/test_modeling_qcluster.py."""
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -112,3 +113,45 @@ def test_the_reclaim_is_scheduled():
     schedule = Schedule.objects.get(name="modeling: reclaim stale runs")
     assert schedule.func == "modeling.tasks.reclaim_stale_runs"
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes * 60 < settings.TASK_HEARTBEAT_TIMEOUT
+
+
+def _worker_of(proc):
+    return f"{socket.gethostname()}:{proc.pid}"
+
+
+@pytest.mark.django_db
+def test_a_run_whose_process_is_gone_is_reclaimed_at_once(settings, django_capture_on_commit_callbacks):
+    """django-q2 replaces a killed worker at once: the replacement's start reclaims the run the
+    killed process held (same machine, process gone) without waiting for the heartbeat to time
+    out. A live process, or a process of another machine, keeps its run."""
+    settings.LANGUAGE_CODE = "es"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        gone = _running(beat_seconds_ago=1)
+        gone_last = _running(beat_seconds_ago=1, attempts=settings.Q_CLUSTER["max_attempts"])
+        working = _running(beat_seconds_ago=1)
+        elsewhere = _running(beat_seconds_ago=1)
+        TaskRun.objects.filter(pk__in=[gone.pk, gone_last.pk]).update(worker=_worker_of(dead))
+        TaskRun.objects.filter(pk=working.pk).update(worker=_worker_of(alive))
+        TaskRun.objects.filter(pk=elsewhere.pk).update(worker=f"another-machine:{dead.pid}")
+        with django_capture_on_commit_callbacks(execute=False) as sent:
+            done = run_reclaim_stale()
+    finally:
+        alive.kill()
+        alive.wait()
+    assert done == {"requeued": [gone.pk], "failed": [gone_last.pk]}
+    assert len(sent) == 1
+    for run in (gone, gone_last, working, elsewhere):
+        run.refresh_from_db()
+    assert (gone.status, working.status, elsewhere.status) == (TaskStatus.QUEUED, TaskStatus.RUNNING,
+                                                              TaskStatus.RUNNING)
+    assert "ya no existe: la tarea está en cola de nuevo" in gone.log[-1] and str(dead.pid) in gone.log[-1]
+    assert gone_last.status == TaskStatus.FAILED and gone_last.error.startswith("El proceso que ejecutaba esta tarea")
+
+
+@pytest.mark.django_db
+def test_a_claimed_run_records_its_worker():
+    run = run_now(kind=TaskKind.TRAIN, params={**TRAIN_PARAMS, "target": "no_such_indicator"})
+    assert run.worker == f"{socket.gethostname()}:{os.getpid()}"

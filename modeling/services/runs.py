@@ -9,9 +9,12 @@ the duration of every training (failed ones too) and the new version's MAE.
 Supervision: while a run works it writes ``heartbeat_at`` (every log line, and a thread every
 ``TASK_HEARTBEAT_SECONDS``). ``run_reclaim_stale`` queues again (or, out of attempts, marks
 failed) a running run whose heartbeat is older than ``TASK_HEARTBEAT_TIMEOUT``: its worker was
-killed. See docs/operations.md."""
+killed. A run also records its worker (``host:pid``): a worker starting on the same machine
+reclaims at once a run whose process is gone (django-q2 replaces a killed worker at once, long
+before the heartbeat times out). See docs/operations.md."""
 import logging
 import os
+import socket
 import threading
 import traceback
 from datetime import timedelta
@@ -42,6 +45,11 @@ MSG_STALE = _(
     "start the task again."
 )
 MSG_REQUEUED = _("The worker of attempt %(attempts)s stopped (no heartbeat for %(seconds)s seconds): queued again.")
+MSG_GONE_REQUEUED = _("The worker of attempt %(attempts)s (process %(worker)s) is gone: queued again.")
+MSG_GONE = _(
+    "The worker running this task (process %(worker)s) stopped without finishing it, %(attempts)s times. Nothing "
+    "it was computing was kept: start the task again."
+)
 # The ``task`` label of healthplanner_task_runs_total for each kind of run.
 TASK_METRIC_NAMES = {TaskKind.TRAIN: "train_model", TaskKind.SCORE: "score_communities", TaskKind.PLAN: "compute_plan"}
 
@@ -108,11 +116,31 @@ def _claim(run_id):
         run.attempts += 1
         run.started_at = now
         run.heartbeat_at = now
+        run.worker = _this_worker()
         message = LOG_ATTEMPT_AGAIN if run.attempts > 1 else LOG_ATTEMPT
         note = f"{_stamp()} " + render(message, {"attempt": run.attempts, "pid": os.getpid()})
         run.log = [*run.log, note]
-        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "log"])
+        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "worker", "log"])
         return run
+
+
+def _this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:160]
+
+
+def _process_gone(worker: str) -> bool:
+    """Whether ``worker`` (``host:pid``) names a process of this machine that no longer
+    exists. A process of another machine, or one that exists, is not known to be gone."""
+    host, _sep, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
 
 
 class _Heartbeat:
@@ -227,7 +255,8 @@ def run_execute(*, run_id: int, echo=None) -> str:
 
 def run_reclaim_stale(*, timeout: int | None = None) -> dict[str, list[int]]:
     """Reclaim every running run whose heartbeat is older than ``timeout`` seconds (default
-    ``TASK_HEARTBEAT_TIMEOUT``): its worker was killed, or its machine stopped. A run that
+    ``TASK_HEARTBEAT_TIMEOUT``), or whose worker was a process of this machine that is gone:
+    its worker was killed, or its machine stopped. A run that
     has attempts left (``Q_MAX_ATTEMPTS``) is queued again; the others are marked failed
     with the reason in the product's language (a plan's run fails its plan too). Called by
     the scheduled task ``modeling.tasks.reclaim_stale_runs`` and whenever a django-q2 worker
@@ -238,23 +267,37 @@ def run_reclaim_stale(*, timeout: int | None = None) -> dict[str, list[int]]:
     limit = now - timedelta(seconds=timeout)
     done = {"requeued": [], "failed": []}
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        stale = (TaskRun.objects.select_for_update(skip_locked=True)
-                 .filter(status=TaskStatus.RUNNING)
-                 .filter(Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)))
-        for run in stale:
+        timed_out = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
+        candidates = (TaskRun.objects.select_for_update(skip_locked=True)
+                      .filter(status=TaskStatus.RUNNING)
+                      .filter(timed_out | Q(worker__startswith=f"{socket.gethostname()}:")))
+        stale = []  # (run, whether its process is known to be gone rather than silent)
+        for run in candidates:
+            beat = run.heartbeat_at or run.started_at
+            if beat is not None and beat < limit:
+                stale.append((run, False))
+            elif _process_gone(run.worker):
+                stale.append((run, True))
+        for run, gone in stale:
             if run.attempts < max_attempts:
-                note = str(MSG_REQUEUED % {"attempts": run.attempts, "seconds": timeout})
+                if gone:
+                    note = str(MSG_GONE_REQUEUED % {"attempts": run.attempts, "worker": run.worker})
+                else:
+                    note = str(MSG_REQUEUED % {"attempts": run.attempts, "seconds": timeout})
                 run.status = TaskStatus.QUEUED
-                run.log = [*run.log, f"{now:%H:%M:%S} {note}"]
+                run.log = [*run.log, f"{_stamp()} {note}"]
                 run.save(update_fields=["status", "log"])
                 _send_on_commit(run, again=True)
                 done["requeued"].append(run.pk)
                 continue
-            reason = str(MSG_STALE % {"seconds": timeout, "attempts": run.attempts})
+            if gone:
+                reason = str(MSG_GONE % {"worker": run.worker, "attempts": run.attempts})
+            else:
+                reason = str(MSG_STALE % {"seconds": timeout, "attempts": run.attempts})
             run.status = TaskStatus.FAILED
             run.error = reason
             run.finished_at = now
-            run.log = [*run.log, f"{now:%H:%M:%S} {reason}"]
+            run.log = [*run.log, f"{_stamp()} {reason}"]
             run.save(update_fields=["status", "error", "finished_at", "log"])
             if run.kind == TaskKind.PLAN and run.plan_id:
                 Plan.objects.filter(pk=run.plan_id).update(status="failed")
