@@ -308,19 +308,13 @@ REST_FRAMEWORK = {
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=1000)
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires after
-# API_TOKEN_TTL_DAYS (healthplanner/tokens.py issues and revokes them).
+# API_TOKEN_TTL_DAYS; an expired one's row is kept API_TOKEN_PURGE_AFTER_DAYS (its key is
+# told "expired"), then purged daily (healthplanner/tokens.py issues, revokes and purges).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
-if API_TOKEN_TTL_DAYS < 1:
-    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be a whole number of days, at least 1.")
-# An expired token's row is kept this many days (its key is told "expired"), then purged daily.
 API_TOKEN_PURGE_AFTER_DAYS = env.int("API_TOKEN_PURGE_AFTER_DAYS", default=30)
-if API_TOKEN_PURGE_AFTER_DAYS < 0:
-    raise ImproperlyConfigured("API_TOKEN_PURGE_AFTER_DAYS must be a whole number of days, 0 or more.")
-REST_KNOX = {
-    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
-    "AUTH_HEADER_PREFIX": "Token",
-    "AUTO_REFRESH": False,
-}
+if API_TOKEN_TTL_DAYS < 1 or API_TOKEN_PURGE_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_TTL_DAYS must be at least 1 day and API_TOKEN_PURGE_AFTER_DAYS 0 or more.")
+REST_KNOX = {"TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS), "AUTH_HEADER_PREFIX": "Token", "AUTO_REFRESH": False}
 # page_size=all (a whole list as one CSV or XLSX) holds at most this many rows; beyond, a 400.
 API_EXPORT_MAX_ROWS = env.int("API_EXPORT_MAX_ROWS", default=100000)
 SPECTACULAR_SETTINGS = {

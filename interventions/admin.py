@@ -6,11 +6,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
+
+from healthplanner.jsonlimits import LimitedJSONFormField
 
 from .choices import Level
 from .models import (
@@ -51,9 +54,11 @@ class CommunityDepartmentFilter(DepartmentFilter):
 
 
 class BaseAdmin(ExportActionMixin, SimpleHistoryAdmin):
-    """Every changelist exports (CSV, XLSX) and every object keeps its history."""
+    """Every changelist exports (CSV, XLSX) and every object keeps its history; a JSON field
+    refuses deep nesting with a field error (never a 500)."""
 
     list_per_page = 50
+    formfield_overrides = {models.JSONField: {"form_class": LimitedJSONFormField}}
 
 
 class PartnerScopeMixin:

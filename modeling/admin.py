@@ -1,12 +1,13 @@
 """Admin for the model registry, runs, scores and plans: thin callers of the services."""
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from healthplanner.jsonlimits import LimitedJSONFormField
 from interventions.admin import CommunityDepartmentFilter, PartnerScopeMixin
 
 # Also registers the community page as a planner reads it (scores, plans) over the domain's.
@@ -222,7 +223,7 @@ class TaskRunAdmin(ExportActionMixin, admin.ModelAdmin):
     search_fields = ("error", "task_id")
     list_select_related = ("model_version__target", "plan__model_version__target", "user")
     readonly_fields = ("kind", "status", "params", "task_id", "attempts", "created_at", "started_at",
-                       "finished_at", "heartbeat_at", "error", "log_lines", "user", "model_version", "plan")
+                       "finished_at", "heartbeat_at", "worker", "error", "log_lines", "user", "model_version", "plan")
     exclude = ("log",)
 
     def has_add_permission(self, request):
@@ -289,6 +290,7 @@ class PlanAdmin(PartnerScopeMixin, RunModelsMixin, ExportActionMixin, SimpleHist
     filter_horizontal = ("intervention_types",)
     actions = ["compute", "compare_two"]
     form = PlanForm
+    formfield_overrides = {models.JSONField: {"form_class": LimitedJSONFormField}}  # deep nesting: a field error
     exclude = ("catalogue",)  # shown as catalogue_used, each name in the reader's language
     readonly_fields = ("status", "fingerprint", "catalogue_used", "total_cost_pen", "total_cases_averted",
                        "cases_averted_lower", "cases_averted_upper", "objective", "budget_curve_chart", "partner",

@@ -249,6 +249,32 @@ def test_geometry_is_checked_by_the_api_and_the_admin(client, root, api_data, ge
     assert place.geometry is None
 
 
+def test_deeply_nested_json_in_an_admin_form_is_a_field_error(client, root, api_data):
+    """A JSON field of the admin (a district's geometry, a plan's constraints) nested 1,000 or
+    100,000 levels deep is a field error with the reason, never a 500; nothing is saved."""
+    from healthplanner.jsonlimits import MAX_JSON_DEPTH, MSG_FIELD_TOO_DEEP
+
+    client.force_login(root)
+    place = api_data.communities["010103"]
+    reason = str(MSG_FIELD_TOO_DEEP % {"depth": MAX_JSON_DEPTH})
+    for depth in (1000, 100_000):
+        deep = "[" * depth + "]" * depth
+        response = client.post(reverse("admin:interventions_community_change", args=[place.pk]), {
+            "name": place.name, "geometry": deep, "interventions-TOTAL_FORMS": "0",
+            "interventions-INITIAL_FORMS": "0"})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["geometry"] == [reason]
+        response = client.post(reverse("admin:modeling_plan_add"), {
+            "name": "hondo", "budget_pen": "1000", "draws": "20", "seed": "1", "constraints": deep,
+            "curve_multiples": "[]"})
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["constraints"] == [reason]
+    place.refresh_from_db()
+    assert place.geometry is None
+    from modeling.models import Plan
+    assert not Plan.objects.filter(name="hondo").exists()
+
+
 def test_a_valid_polygon_and_multipolygon_are_stored(root, api_data):
     api = client_for(root)
     place = api_data.communities["010103"]
