@@ -1,11 +1,13 @@
 """OpenAPI generation: every operation documents the error responses it can give, all
 with the one error body; indicator values document their wide layout."""
 import django_filters as filters
+from django.core.validators import RegexValidator
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
 from .filters import CommaListFilter, IdListFilter
 from .serializers import ErrorSerializer
@@ -18,7 +20,8 @@ ERROR_TEXT = {
     "400": "Invalid input: the body's `errors` maps each field to its messages.",
     "401": "No credentials, or wrong ones: send `Authorization: Token <key>`.",
     "403": "Authenticated, but this account may not do this.",
-    "404": "No such object (or not visible to this account), no such page, or an unknown `format`.",
+    "404": "No such object (or not visible to this account), or no such page.",
+    "406": "The `format` asked for is not one this endpoint answers in (or is empty).",
     "409": "Conflict: a duplicate, or an object others still refer to.",
     "413": "The request body is too large.",
     "429": "Too many requests: wait for the seconds given in `Retry-After`.",
@@ -39,8 +42,19 @@ WIDE_ROW = {
 
 
 class AutoSchema(BaseAutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """A decimal written as a string takes at least one digit, and no minus sign where the
+        field refuses negatives (drf-spectacular's pattern also admits ``""`` and ``"-"``)."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (isinstance(field, serializers.DecimalField) and schema.get("format") == "decimal"
+                and "pattern" in schema and field.max_whole_digits):
+            sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+            fraction = fr"(?:\.\d{{1,{field.decimal_places}}})?" if field.decimal_places else ""
+            schema["pattern"] = fr"^{sign}\d{{1,{field.max_whole_digits}}}{fraction}$"
+        return schema
+
     def _error_codes(self):
-        codes = ["401", "403", "404", "429"]  # 404 also for an unknown ?format=
+        codes = ["401", "403", "404", "406", "429"]  # 406: an unknown or empty ?format=
         method = self.method.upper()
         action = getattr(self.view, "action", None)
         is_detail = action in ("retrieve", "update", "partial_update", "destroy")
@@ -94,15 +108,42 @@ class AutoSchema(BaseAutoSchema):
 class CommaListFilterExtension(DjangoFilterExtension):
     """Comma-separated list filters are documented as one string parameter whose
     description says it takes a comma-separated list (as the API has always documented
-    them), not as an exploded array."""
+    them), not as an exploded array. Every filter's schema says what the filter accepts, so
+    a value the document allows is one the API takes: an id list's pattern, a number's bounds
+    (``ID_BOUNDS``, ``YEAR_BOUNDS``: integers), a code's regular expression."""
 
     priority = 1
 
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        declared = filter_field
         if isinstance(filter_field, (CommaListFilter, IdListFilter)):
             filter_field = filters.CharFilter(field_name=filter_field.field_name, method=filter_field.method,
                                               label=filter_field.label, required=filter_field.extra["required"])
-        return super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        for parameter in parameters:
+            _bound(parameter["schema"], declared)
+        return parameters
+
+
+ID_LIST_PATTERN = r"^ *[0-9]{1,18} *(, *[0-9]{1,18} *)*$"
+
+
+def _bound(schema, filter_field):
+    extra = filter_field.extra
+    if isinstance(filter_field, IdListFilter):
+        schema["pattern"] = ID_LIST_PATTERN
+    if "min_value" in extra or "max_value" in extra:
+        bounds = [extra.get("min_value"), extra.get("max_value")]
+        if all(isinstance(b, int) for b in bounds if b is not None):
+            schema["type"] = "integer"
+            schema.pop("format", None)
+        if extra.get("min_value") is not None:
+            schema["minimum"] = extra["min_value"]
+        if extra.get("max_value") is not None:
+            schema["maximum"] = extra["max_value"]
+    for validator in extra.get("validators", ()):
+        if isinstance(validator, RegexValidator) and not validator.inverse_match:
+            schema["pattern"] = validator.regex.pattern
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
