@@ -72,6 +72,8 @@ def parse_number(text: str, decimals: int) -> float | None:
     body = re.sub(r"[\s\u00a0\u202f]", "", str(text))
     if decimals > 0 and len(body) > decimals and body[-decimals - 1] in ",.":
         whole, fraction = body[:-decimals - 1], body[-decimals:]
+    elif decimals > 0 and len(re.findall(r"[.,]", body)) == 1:  # written with other decimals (``%s``)
+        whole, _sep, fraction = re.split(r"([.,])", body)
     else:
         whole, fraction = body, ""
     whole = whole.replace(",", "").replace(".", "")

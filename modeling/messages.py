@@ -51,10 +51,12 @@ LOG_FRAME = stored_message(
                  "fingerprint %(fingerprint)s"))
 LOG_FINAL = stored_message(
     gettext_noop("final ensemble: %(epochs)s epochs, residual σ %(tau).3f; saved %(path)s (%(seconds)s s)"))
-LOG_ACTIVE = stored_message(gettext_noop("version %(version)s is now active (weighted MAE %(wmae)s)"))
+LOG_ACTIVE = stored_message(gettext_noop("version %(version)s is now active (weighted MAE %(wmae)s)"),
+                            numbers={"wmae": 3})
 LOG_CANDIDATE = stored_message(
     gettext_noop("version %(version)s stays a candidate: weighted MAE %(wmae)s does not beat active version "
-                 "%(active)s (%(active_wmae)s)"))
+                 "%(active)s (%(active_wmae)s)"),
+    numbers={"wmae": 3, "active_wmae": 3})
 LOG_SCORED = stored_message(
     gettext_noop("scored %(n)s communities for %(year)s with version %(version)s and %(types)s intervention "
                  "types"))

@@ -1,7 +1,9 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from healthplanner.formatting import number
 from modeling.features import OPTIONAL_INPUTS
 from modeling.models import TaskKind, TaskStatus
 from modeling.services.evaluation import DESIGNS, METHODS
@@ -9,6 +11,12 @@ from modeling.services.runs import run_now
 
 KEYS = ("wmae", "rmse", "r2", "crps", "coverage50", "coverage80", "coverage95", "winkler80")
 HEADERS = ("wMAE", "RMSE", "R²", "CRPS", "cov50", "cov80", "cov95", "Winkler")
+
+
+def _design_title(design, folds):
+    if design == "department":
+        return _("department-grouped %(folds)s-fold CV") % {"folds": folds}
+    return _("province-grouped %(folds)s-fold CV") % {"folds": folds}
 
 
 class Command(BaseCommand):
@@ -53,7 +61,7 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown designs: {', '.join(unknown)} (choose among {', '.join(DESIGNS)})")
             params["designs"] = designs
         if o["feature_years"]:
-            first, _, last = o["feature_years"].partition("-")
+            first, _sep, last = o["feature_years"].partition("-")
             params["feature_years"] = [int(first), int(last or first)]
         if o["seed"] is not None:
             params["config"] = {"seed": o["seed"]}
@@ -63,21 +71,26 @@ class Command(BaseCommand):
             raise CommandError(run.error.splitlines()[0] if run.error else run.status)
         version = run.model_version
         evaluation = version.evaluation or {"department": {"metrics": {"keras": version.metrics, **version.baselines}}}
-        out.write(f"Version {version.pk} ({version.get_status_display()}), {version.n_rows} rows, "
-                  f"{version.training_seconds} s, fingerprint {version.fingerprint[:12]}")
+        # In the active language (Spanish by default), numbers as Peru reads them; the method
+        # codes stay the codes --json and the API use.
+        out.write(_("Version %(id)s (%(status)s), %(rows)s rows, %(seconds)s s, fingerprint %(fingerprint)s") % {
+            "id": version.pk, "status": version.get_status_display(), "rows": number(version.n_rows),
+            "seconds": number(version.training_seconds, 1), "fingerprint": version.fingerprint[:12]})
         for design, result in evaluation.items():
             table = result["metrics"]
-            out.write(f"\n{design}-grouped {len(result.get('folds', []))}-fold CV")
-            out.write(f"{'method':<20}" + "".join(f"{h:>9}" for h in HEADERS))
+            out.write("\n" + _design_title(design, len(result.get("folds", []))))
+            out.write(f"{_('method'):<20}" + "".join(f"{h:>9}" for h in HEADERS))
             for name in METHODS:
                 m = table[name]
                 out.write(f"{name:<20}" + "".join(
-                    f"{m[k]:>9.3f}" if m.get(k) is not None else f"{'—':>9}" for k in KEYS))
+                    f"{number(m[k], 3):>9}" if m.get(k) is not None else f"{'—':>9}" for k in KEYS))
             check = result.get("estimate_check") or {}
             if check.get("n"):
-                out.write(f"small-area estimate, held out ({check['n']} districts): 80% coverage "
-                          f"{check['coverage80']:.3f}; wMAE estimate {check['wmae_estimate']:.3f}, "
-                          f"model {check['wmae_model']:.3f}, measurement {check['wmae_direct']:.3f}")
+                out.write(_("small-area estimate, held out (%(n)s districts): 80%% coverage %(coverage)s; wMAE "
+                            "estimate %(estimate)s, model %(model)s, measurement %(direct)s") % {
+                    "n": number(check["n"]), "coverage": number(check["coverage80"], 3),
+                    "estimate": number(check["wmae_estimate"], 3), "model": number(check["wmae_model"], 3),
+                    "direct": number(check["wmae_direct"], 3)})
         if o["json"]:
             def pick(table):
                 return {name: {k: table[name].get(k) for k in KEYS} for name in METHODS}
