@@ -285,11 +285,10 @@ REST_FRAMEWORK = {
     ],
     # An unknown or empty ?format= is a 406 in the API's error shape (DRF: 404 / ignored).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "healthplanner.api.negotiation.ContentNegotiation",
-    "DEFAULT_PARSER_CLASSES": [
-        "healthplanner.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Bodies are JSON (a form cannot say null, a list or a number apart from text); only the
+    # file upload of /api/v1/imports/ is multipart (its view says so).
+    "DEFAULT_PARSER_CLASSES": ["healthplanner.api.parsers.LimitedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "healthplanner.api.pagination.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "EXCEPTION_HANDLER": "healthplanner.api.exceptions.api_exception_handler",

@@ -199,3 +199,28 @@ def test_an_unknown_or_empty_format_is_a_406_with_the_formats_offered(api):
     assert api.get("/api/v1/communities/?format=csv").status_code == 200
     assert api.get("/api/v1/communities/?format=json").status_code == 200
     body = error(api.get("/api/v1/communities/1.5/"), 404)  # a format suffix in the path names no resource
+
+
+def test_query_values_outside_the_document_are_400_not_ignored(api):
+    """What the OpenAPI document refuses, the API refuses too, with the reason (DRF and
+    django-filter would ignore a page_size, page or boolean they cannot read, and read
+    2020.0 as a year)."""
+    for query, field in [("page_size=abc", "page_size"), ("page_size=", "page_size"), ("page=", "page"),
+                         ("page=-1", "page"), ("year=2020.0", "year"), ("year=2e3", "year"),
+                         ("community_id=1%092", "community_id")]:
+        body = error(api.get(f"/api/v1/indicator-values/?{query}"), 400)
+        assert list(body["errors"]) == [field], (query, body)
+    body = error(api.get("/api/v1/intervention-types/?is_active=maybe"), 400)
+    assert body["errors"] == {"is_active": ["Give true or false."]}
+    for fine in ("page_size=all", "page=1", "page=last", "year=2020", "community_id=1, 2", "year="):
+        assert api.get(f"/api/v1/indicator-values/?{fine}").status_code == 200, fine
+    assert api.get("/api/v1/intervention-types/?is_active=TRUE").status_code == 200
+
+
+def test_bodies_are_json_and_a_nul_in_a_code_is_named(api, api_data):
+    response = api.post("/api/v1/partners/", {"name": "Forma", "kind": "ngo"}, format="multipart")
+    assert error(response, 415)["code"] == "unsupported_media_type"
+    body = error(api.post("/api/v1/interventions/", {
+        "community": "0101\x00", "partner": api_data.partner_a.name, "intervention_type": api_data.itype.code,
+        "start_date": "2025-01-01", "budget_pen": "10.00"}), 400)
+    assert body["errors"]["community"] == ["Null characters are not allowed."]

@@ -125,7 +125,8 @@ class CommaListFilterExtension(DjangoFilterExtension):
         return parameters
 
 
-ID_LIST_PATTERN = r"^ *[0-9]{1,18} *(, *[0-9]{1,18} *)*$"
+# An empty parameter filters nothing (django-filter's rule), so the patterns admit it too.
+ID_LIST_PATTERN = r"^( *[0-9]{1,18} *(, *[0-9]{1,18} *)*)?$"
 
 
 def _bound(schema, filter_field):
@@ -143,7 +144,7 @@ def _bound(schema, filter_field):
             schema["maximum"] = extra["max_value"]
     for validator in extra.get("validators", ()):
         if isinstance(validator, RegexValidator) and not validator.inverse_match:
-            schema["pattern"] = validator.regex.pattern
+            schema["pattern"] = f"^$|{validator.regex.pattern}"
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

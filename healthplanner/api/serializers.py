@@ -4,7 +4,9 @@ from rest_framework import serializers
 
 from healthplanner.i18n import localize
 
-__all__ = ["ErrorSerializer", "LocalizedCharField"]
+__all__ = ["CodeRelatedField", "ErrorSerializer", "LocalizedCharField"]
+
+MSG_NUL = _("Null characters are not allowed.")
 
 
 class LocalizedCharField(serializers.CharField):
@@ -25,3 +27,16 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("Field errors (400 only): field name → messages."),
     )
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related object named by its code (or name): a NUL character in the value is refused
+    with the same message as in any text field (DRF's own field answers "Invalid value.",
+    after the database refused the look-up)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
+
+    default_error_messages = {**serializers.SlugRelatedField.default_error_messages, "null_characters": MSG_NUL}

@@ -9,7 +9,14 @@ from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from healthplanner.api.filters import ID_BOUNDS, YEAR_BOUNDS, CommaListFilter, IdListFilter
+from healthplanner.api.filters import (
+    ID_BOUNDS,
+    YEAR_BOUNDS,
+    CommaListFilter,
+    IdListFilter,
+    IntegerFilter,
+    StrictBooleanFilter,
+)
 
 from ..choices import (
     Direction,
@@ -82,7 +89,7 @@ class CommunityFilterSet(CommunityScopedFilterSet):
     community_path = ""
     code = CommaListFilter(method="filter_community", label=_("UBIGEO code(s), comma-separated"))
     parent = filters.CharFilter(field_name="parent__code", label=_("Parent UBIGEO code"))
-    parent_id = filters.NumberFilter(field_name="parent_id", **ID_BOUNDS)
+    parent_id = IntegerFilter(field_name="parent_id", **ID_BOUNDS)
 
     class Meta:
         model = Community
@@ -105,9 +112,9 @@ class IndicatorFilterSet(filters.FilterSet):
 class IndicatorValueFilterSet(CommunityScopedFilterSet):
     indicator = CommaListFilter(field_name="indicator__code", label=_("Indicator code(s), comma-separated"))
     indicator_id = IdListFilter(field_name="indicator_id", label=_("Indicator id(s), comma-separated"))
-    year = filters.NumberFilter(field_name="year", **YEAR_BOUNDS)
-    year__gte = filters.NumberFilter(field_name="year", lookup_expr="gte", **YEAR_BOUNDS)
-    year__lte = filters.NumberFilter(field_name="year", lookup_expr="lte", **YEAR_BOUNDS)
+    year = IntegerFilter(field_name="year", **YEAR_BOUNDS)
+    year__gte = IntegerFilter(field_name="year", lookup_expr="gte", **YEAR_BOUNDS)
+    year__lte = IntegerFilter(field_name="year", lookup_expr="lte", **YEAR_BOUNDS)
     source = CommaListFilter(field_name="source", label=_("Source(s), comma-separated"))
 
     class Meta:
@@ -121,10 +128,10 @@ class IndicatorValueFilterSet(CommunityScopedFilterSet):
 class InterventionTypeFilterSet(filters.FilterSet):
     code = CommaListFilter(field_name="code", label=_("Intervention type code(s), comma-separated"))
     indicator = CommaListFilter(field_name="indicator__code", label=_("Code(s) of the indicator acted on"))
-    indicator_id = filters.NumberFilter(field_name="indicator_id", **ID_BOUNDS)
+    indicator_id = IntegerFilter(field_name="indicator_id", **ID_BOUNDS)
     category = filters.MultipleChoiceFilter(choices=InterventionCategory.choices)
     target_group = filters.MultipleChoiceFilter(choices=TargetGroup.choices)
-    is_active = filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = InterventionType
@@ -134,7 +141,7 @@ class InterventionTypeFilterSet(filters.FilterSet):
 class PartnerFilterSet(filters.FilterSet):
     partner = filters.CharFilter(method="filter_partner", label=_("Partner name or acronym"))
     kind = filters.MultipleChoiceFilter(choices=PartnerKind.choices)
-    is_active = filters.BooleanFilter()
+    is_active = StrictBooleanFilter()
 
     class Meta:
         model = Partner
@@ -147,22 +154,22 @@ class PartnerFilterSet(filters.FilterSet):
 class InterventionFilterSet(CommunityScopedFilterSet):
     intervention_type = CommaListFilter(field_name="intervention_type__code",
                                         label=_("Intervention type code(s), comma-separated"))
-    intervention_type_id = filters.NumberFilter(field_name="intervention_type_id", **ID_BOUNDS)
+    intervention_type_id = IntegerFilter(field_name="intervention_type_id", **ID_BOUNDS)
     indicator = filters.CharFilter(
         field_name="intervention_type__indicator__code", label=_("Code of the indicator acted on")
     )
     partner = filters.CharFilter(method="filter_partner", label=_("Partner name or acronym"))
-    partner_id = filters.NumberFilter(field_name="partner_id", **ID_BOUNDS)
+    partner_id = IntegerFilter(field_name="partner_id", **ID_BOUNDS)
     status = filters.MultipleChoiceFilter(choices=InterventionStatus.choices)
-    year = filters.NumberFilter(field_name="start_date__year", label=_("Start year"), **YEAR_BOUNDS)
-    year__gte = filters.NumberFilter(
+    year = IntegerFilter(field_name="start_date__year", label=_("Start year"), **YEAR_BOUNDS)
+    year__gte = IntegerFilter(
         field_name="start_date__year", lookup_expr="gte", label=_("Start year from"), **YEAR_BOUNDS
     )
-    year__lte = filters.NumberFilter(
+    year__lte = IntegerFilter(
         field_name="start_date__year", lookup_expr="lte", label=_("Start year to"), **YEAR_BOUNDS
     )
 
-    overlap = filters.BooleanFilter(
+    overlap = StrictBooleanFilter(
         method="filter_overlap",
         label=_("Planned or active, and duplicated by another partner's of the same type in the same community "
                 "at overlapping dates"),
@@ -187,7 +194,7 @@ class InterventionFilterSet(CommunityScopedFilterSet):
 class ImportBatchFilterSet(filters.FilterSet):
     source = CommaListFilter(field_name="source", label=_("Source(s) or adapter name(s), comma-separated"))
     status = filters.MultipleChoiceFilter(choices=ImportStatus.choices)
-    dry_run = filters.BooleanFilter()
+    dry_run = StrictBooleanFilter()
 
     class Meta:
         model = ImportBatch

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from healthplanner.api.serializers import ErrorSerializer
+from healthplanner.api.serializers import CodeRelatedField, ErrorSerializer
 
 from ..importers.uploads import MAX_SKIP_ROWS
 from ..models import (
@@ -22,6 +22,7 @@ from ..models import (
     Intervention,
     InterventionType,
     Partner,
+    source_validator,
 )
 
 __all__ = [
@@ -44,7 +45,7 @@ MSG_RELATED_REQUIRED = _("This field is required (or send %(key_id)s).")
 
 
 def _key_field(model, slug_field, **kwargs):
-    return serializers.SlugRelatedField(
+    return CodeRelatedField(
         slug_field=slug_field, queryset=model.objects.all(), required=False, **kwargs
     )
 
@@ -100,7 +101,7 @@ class ModelCleanSerializer(serializers.ModelSerializer):
 
 
 class CommunitySerializer(ModelCleanSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent = CodeRelatedField(slug_field="code", read_only=True, allow_null=True)
     parent_id = serializers.PrimaryKeyRelatedField(source="parent", read_only=True, allow_null=True)
 
     class Meta:
@@ -165,7 +166,7 @@ class InterventionTypeSerializer(ModelCleanSerializer):
     key_fields = ("indicator",)
     indicator = _key_field(Indicator, "code", help_text=_("Code of the indicator acted on."))
     indicator_id = _id_field(Indicator, "indicator")
-    coverage_indicator = serializers.SlugRelatedField(
+    coverage_indicator = CodeRelatedField(
         slug_field="code", queryset=Indicator.objects.all(), required=False, allow_null=True,
         help_text=_("Code of the indicator that measures today's coverage (a percentage), if any."),
     )
@@ -216,7 +217,7 @@ class InterventionSerializer(ModelCleanSerializer):
 class ImportBatchSerializer(serializers.ModelSerializer):
     """One run of an importer over one file: what it read, wrote and refused."""
 
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    user = CodeRelatedField(slug_field="username", read_only=True, allow_null=True)
     errors = serializers.ListField(
         child=serializers.DictField(), read_only=True,
         help_text=_("Every problem found: file, row, column and message (at most the first few hundred)."),
@@ -268,7 +269,7 @@ class ImportUploadSerializer(serializers.Serializer):
         help_text=_("generic: an indicator table (long, or wide with a column mapping); otherwise a built-in "
                     "adapter for a known public file."),
     )
-    source = serializers.CharField(required=False, max_length=64,
+    source = serializers.CharField(required=False, max_length=64, validators=[source_validator],
                                    help_text=_("Short name of the data source (generic tables only)."))
     year = serializers.IntegerField(required=False, min_value=1900, max_value=2100)
     ubigeo_column = serializers.CharField(required=False, max_length=200)

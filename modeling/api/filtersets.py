@@ -3,7 +3,7 @@
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from healthplanner.api.filters import ID_BOUNDS, CommaListFilter, IdListFilter
+from healthplanner.api.filters import ID_BOUNDS, CommaListFilter, IdListFilter, IntegerFilter
 from interventions.api.filtersets import DEPARTMENT_CODE, CommunityScopedFilterSet
 from interventions.choices import Level
 
@@ -30,7 +30,7 @@ __all__ = [
 
 class ModelVersionFilterSet(filters.FilterSet):
     target = CommaListFilter(field_name="target__code", label=_("Target indicator code(s), comma-separated"))
-    target_id = filters.NumberFilter(field_name="target_id", **ID_BOUNDS)
+    target_id = IntegerFilter(field_name="target_id", **ID_BOUNDS)
     level = filters.MultipleChoiceFilter(choices=Level.choices)
     status = filters.MultipleChoiceFilter(choices=ModelStatus.choices)
 
@@ -59,7 +59,7 @@ class CommunityScoreFilterSet(CommunityScopedFilterSet):
 
 class PlanFilterSet(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=PlanStatus.choices)
-    model_version = filters.NumberFilter(field_name="model_version_id", **ID_BOUNDS)
+    model_version = IntegerFilter(field_name="model_version_id", **ID_BOUNDS)
     target = CommaListFilter(field_name="model_version__target__code",
                              label=_("Target indicator code(s) of the plan's model"))
     region = filters.CharFilter(field_name="region__code", label=_("Region UBIGEO code"))
@@ -85,8 +85,8 @@ class PlanLineFilterSet(filters.FilterSet):
 class TaskRunFilterSet(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=TaskKind.choices)
     status = filters.MultipleChoiceFilter(choices=TaskStatus.choices)
-    model_version = filters.NumberFilter(field_name="model_version_id", **ID_BOUNDS)
-    plan = filters.NumberFilter(field_name="plan_id", **ID_BOUNDS)
+    model_version = IntegerFilter(field_name="model_version_id", **ID_BOUNDS)
+    plan = IntegerFilter(field_name="plan_id", **ID_BOUNDS)
 
     class Meta:
         model = TaskRun

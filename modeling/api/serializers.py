@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from healthplanner.api.serializers import LocalizedCharField
+from healthplanner.api.serializers import CodeRelatedField, LocalizedCharField
 from interventions.api.serializers import MSG_KEY_ID_MISMATCH
 from interventions.models import Community, Indicator, InterventionType
 
@@ -39,7 +39,7 @@ MSG_NO_SUCH_INDICATOR = _("%(indicator)s is not a known indicator code.")
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
-    target = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text=_("Target indicator code."))
+    target = CodeRelatedField(slug_field="code", read_only=True, help_text=_("Target indicator code."))
     target_id = serializers.IntegerField(read_only=True)
     metrics = serializers.DictField(read_only=True, help_text=_(
         "Held-out metrics of the Keras ensemble (department-grouped CV): "
@@ -123,9 +123,9 @@ class PlanItemSerializer(serializers.ModelSerializer):
 class PlanSerializer(serializers.ModelSerializer):
     # A plan without a name is named by its target and budget in the request's language.
     name = serializers.CharField(source="display_name", read_only=True, label=capfirst(_("name")))
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    region = CodeRelatedField(slug_field="code", read_only=True, allow_null=True)
     target = serializers.SerializerMethodField()
-    intervention_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    intervention_types = CodeRelatedField(slug_field="code", many=True, read_only=True)
     catalogue = serializers.ListField(child=serializers.DictField(), read_only=True)
 
     class Meta:
@@ -163,15 +163,15 @@ class PlanCreateSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
     budget_pen = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"),
                                           help_text=_("Budget in soles."))
-    target = serializers.SlugRelatedField(
+    target = CodeRelatedField(
         slug_field="code", queryset=Indicator.objects.all(), required=False,
         help_text=_("Indicator code of the model to plan with (default stunting_u5_pct)."),
     )
-    region = serializers.SlugRelatedField(
+    region = CodeRelatedField(
         slug_field="code", queryset=Community.objects.all(), required=False, allow_null=True,
         help_text=_("UBIGEO code of a department or province; empty for the whole country."),
     )
-    intervention_types = serializers.SlugRelatedField(
+    intervention_types = CodeRelatedField(
         slug_field="code", queryset=InterventionType.objects.all(), many=True, required=False,
         help_text=_("Allowed intervention type codes; empty: every active type acting on the target."),
     )
@@ -242,13 +242,13 @@ class PlanAcceptedSerializer(serializers.Serializer):
     ),
 ])
 class PredictionRequestSerializer(serializers.Serializer):
-    community = serializers.SlugRelatedField(
+    community = CodeRelatedField(
         slug_field="code", queryset=Community.objects.all(), required=False, help_text=_("UBIGEO code.")
     )
     community_id = serializers.PrimaryKeyRelatedField(
         source="community_by_id", queryset=Community.objects.all(), required=False
     )
-    target = serializers.SlugRelatedField(
+    target = CodeRelatedField(
         slug_field="code", queryset=Indicator.objects.all(), required=False,
         help_text=_("Target indicator code; needed only when several models are active at the community's level."),
     )

@@ -24,6 +24,7 @@ from ..services.whatif import AmbiguousTarget, NoActiveModel, active_version_for
 from . import filtersets, serializers
 
 MSG_PLAN_ID = _("Give a plan id (a whole number).")
+PLAN_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 LINES_FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"],
     description=_("Response format: json (default), csv or xlsx (one row per line of this page; page_size=all for "
@@ -142,8 +143,8 @@ class PlanViewSet(BaseViewSet):
         return queryset
 
     @extend_schema(
-        parameters=[OpenApiParameter("a", OpenApiTypes.INT, required=True, description=_("Id of plan A.")),
-                    OpenApiParameter("b", OpenApiTypes.INT, required=True, description=_("Id of plan B."))],
+        parameters=[OpenApiParameter("a", PLAN_ID, required=True, description=_("Id of plan A.")),
+                    OpenApiParameter("b", PLAN_ID, required=True, description=_("Id of plan B."))],
         responses={200: serializers.PlanComparisonSerializer}, filters=False,
         description=_("Two plans side by side: totals, cases averted with their intervals, the share of the money "
                       "reaching the poorest fifth of districts, the allocation by department and by type, and the "
@@ -166,7 +167,8 @@ class PlanViewSet(BaseViewSet):
     @extend_schema(
         parameters=[
             LINES_FORMAT_PARAMETER,
-            OpenApiParameter("department", OpenApiTypes.STR, description=_("Department (two-digit UBIGEO code)")),
+            OpenApiParameter("department", {"type": "string", "pattern": "^$|^[0-9]{2}$"},
+                             description=_("Department (two-digit UBIGEO code)")),
             OpenApiParameter("intervention_type", OpenApiTypes.STR,
                              description=_("Intervention type code(s), comma-separated")),
         ],
