@@ -212,6 +212,10 @@ def test_query_values_outside_the_document_are_400_not_ignored(api):
         assert list(body["errors"]) == [field], (query, body)
     body = error(api.get("/api/v1/intervention-types/?is_active=maybe"), 400)
     assert body["errors"] == {"is_active": ["Give true or false."]}
+    # A single-valued filter given twice; several levels are one multiple-choice filter.
+    body = error(api.get("/api/v1/indicator-values/?year__lte=2020&year__lte=x"), 400)
+    assert list(body["errors"]) == ["year__lte"]
+    assert api.get("/api/v1/communities/?level=district&level=province").status_code == 200
     for fine in ("page_size=all", "page=1", "page=last", "year=2020", "community_id=1, 2", "year="):
         assert api.get(f"/api/v1/indicator-values/?{fine}").status_code == 200, fine
     assert api.get("/api/v1/intervention-types/?is_active=TRUE").status_code == 200

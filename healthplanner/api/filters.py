@@ -6,15 +6,18 @@ import re
 import django_filters as filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 
-__all__ = ["CommaListFilter", "IdListFilter", "IntegerFilter", "StrictBooleanFilter", "ID_BOUNDS", "YEAR_BOUNDS",
-           "MSG_BOOLEAN", "MSG_ID_LIST", "MSG_INTEGER"]
+__all__ = ["CommaListFilter", "FilterBackend", "IdListFilter", "IntegerFilter", "StrictBooleanFilter", "ID_BOUNDS",
+           "YEAR_BOUNDS", "MSG_BOOLEAN", "MSG_ID_LIST", "MSG_INTEGER", "MSG_ONCE"]
 
 # Bounds keep every number inside the database column's range, so a wild value is a 400.
 YEAR_BOUNDS = {"min_value": 1900, "max_value": 2100}
 ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
 MSG_ID_LIST = _("Give one id or several, comma-separated.")
 MSG_BOOLEAN = _("Give true or false.")
+MSG_ONCE = _("Give this parameter once (several values go in one, comma-separated).")
 MSG_INTEGER = _("Give a whole number.")
 _INTEGER = re.compile(r"^-?[0-9]{1,19}$")
 _ID = re.compile(r"^[0-9]{1,18}$")
@@ -78,3 +81,19 @@ class IntegerFilter(filters.NumberFilter):
     """A whole-number filter (ids, years) within the bounds it is given."""
 
     field_class = StrictIntegerField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend; a single-valued filter given twice is a 400 (django-filter
+    would read the last one and ignore the others). Multiple-choice filters
+    (``?level=district&level=province``) take repeats, as documented."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            repeated = [name for name, declared in filterset_class.base_filters.items()
+                        if not isinstance(declared, filters.MultipleChoiceFilter)
+                        and len(request.query_params.getlist(name)) > 1]
+            if repeated:
+                raise ValidationError({name: [str(MSG_ONCE)] for name in repeated})
+        return super().filter_queryset(request, queryset, view)

@@ -2,12 +2,12 @@
 pagination and CSV; JSON errors whatever the format; rows counted from another queryset."""
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, filters, viewsets
 from rest_framework.renderers import JSONRenderer
 
+from .filters import FilterBackend
 from .permissions import ReadModelPermissions, ViewModelPermissions
 
 __all__ = [
@@ -66,7 +66,7 @@ class JSONErrorsMixin:
 class BaseViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
     """CRUD with filters, search, ordering, pagination, CSV, and writes in a savepoint."""
 
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, filters.OrderingFilter]
     permission_classes = [ViewModelPermissions]
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -87,6 +87,6 @@ class BaseViewSet(JSONErrorsMixin, viewsets.ModelViewSet):
 class ReadOnlyBaseViewSet(JSONErrorsMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail with filters, search, ordering, pagination and CSV; nothing else."""
 
-    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, filters.OrderingFilter]
     permission_classes = [ReadModelPermissions]
     http_method_names = ["get", "head", "options"]
