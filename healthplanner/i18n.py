@@ -18,6 +18,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import translation
 
+from .formatting import number
+
 __all__ = ["SavedInDefaultLanguage", "localize", "render", "stored_message", "translation_fields"]
 
 # A printf placeholder as Python's ``%`` operator reads it, or a literal ``%%``.
@@ -59,8 +61,6 @@ def render(msgid: str, params: dict) -> str:
     numbers = _MESSAGES.get(msgid, {}).get("numbers")
     if not numbers:
         return translation.gettext(msgid) % params
-    from .formatting import number
-
     params = {**params, **{name: number(params[name], decimals) for name, decimals in numbers.items()
                            if name in params}}
     return _as_strings(translation.gettext(msgid), only=set(numbers)) % params
@@ -85,8 +85,6 @@ def parse_number(text: str, decimals: int) -> float | None:
 
 def _shown_number(decimals: int):
     def show(text):
-        from .formatting import number
-
         value = parse_number(text, decimals)
         return text if value is None else number(value, decimals)
     return show

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from healthplanner.api.permissions import ReadAndAddModelPermissions, ViewModelPermissions
 from healthplanner.api.renderers import CSVRenderer, XLSXRenderer
 from healthplanner.api.viewsets import FORMAT_PARAMETER, BaseViewSet, CountedRows, JSONErrorsMixin, ReadOnlyBaseViewSet
+from interventions.api.filtersets import DEPARTMENT_CODE
 
 from ..models import CommunityScore, ModelStatus, ModelVersion, Plan, PlanItem, TaskKind, TaskRun
 from ..selectors import plan_line_list, plan_list
@@ -167,7 +168,7 @@ class PlanViewSet(BaseViewSet):
     @extend_schema(
         parameters=[
             LINES_FORMAT_PARAMETER,
-            OpenApiParameter("department", {"type": "string", "pattern": "^$|^[0-9]{2}$"},
+            OpenApiParameter("department", {"type": "string", "pattern": f"^$|{DEPARTMENT_CODE.regex.pattern}"},
                              description=_("Department (two-digit UBIGEO code)")),
             OpenApiParameter("intervention_type", OpenApiTypes.STR,
                              description=_("Intervention type code(s), comma-separated")),
